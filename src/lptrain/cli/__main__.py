@@ -1,0 +1,3 @@
+from lptrain.cli import main
+
+raise SystemExit(main())
