@@ -23,7 +23,7 @@ from lptrain.errors import LPTrainError
 __all__ = ["main", "build_parser"]
 
 # Module names under lptrain.cli, in the order they appear in --help.
-_COMMANDS: tuple[str, ...] = ()
+_COMMANDS: tuple[str, ...] = ("bo", "bounds")
 
 
 def build_parser() -> argparse.ArgumentParser:
