@@ -76,7 +76,9 @@ def check_array(
             want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
             raise InvalidInputError(f"{name} must have shape {want}; got {arr.shape}")
     if not allow_empty and arr.size == 0:
-        raise InvalidInputError(f"{name} is empty (shape {arr.shape}); at least one entry is needed")
+        raise InvalidInputError(
+            f"{name} is empty (shape {arr.shape}); at least one entry is needed"
+        )
     if finite and arr.dtype.kind == "f" and arr.size and not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))[0]
         what = "NaN" if np.isnan(arr[tuple(bad)]) else "inf"
@@ -107,7 +109,9 @@ def check_int(name: str, value: Any, lo: int | None = None, hi: int | None = Non
         return int(value)
     lo_s = "-inf" if lo is None else str(lo)
     hi_s = "inf" if hi is None else str(hi)
-    raise InvalidInputError(f"{name} must be an integer in [{lo_s}, {hi_s}]; got {_describe(value)}")
+    raise InvalidInputError(
+        f"{name} must be an integer in [{lo_s}, {hi_s}]; got {_describe(value)}"
+    )
 
 
 def check_float(
@@ -189,6 +193,9 @@ entry at row 0 (column 1) is 2.0; pass scale=True
             where = f"row {bad[0]} (column {bad[1]})"
         else:
             where = f"index {tuple(int(b) for b in bad)}"
-        msg = f"{name} must lie in [-1, 1] (the paper's normalization); entry at {where} is {value!r}"
+        msg = (
+            f"{name} must lie in [-1, 1] (the paper's normalization); "
+            f"entry at {where} is {value!r}"
+        )
         raise InvalidInputError(msg + (f"; {hint}" if hint else ""))
     return arr
