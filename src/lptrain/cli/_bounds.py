@@ -1,11 +1,126 @@
-"""Placeholder for the `lptrain bounds` command; replaced by its real implementation."""
+"""``lptrain bounds``: the architecture Lipschitz constant, the grid and the polytope sizes.
+
+Prints, for an architecture, loss and number of samples D, the constants of §4 (L by
+Definition 2.2), the grid of §3.1 (bits, levels, ε) and the exact sizes of the §3 polytope,
+its face (Lemma 3.6) and the §3.4 enumeration next to the Main Theorem 3.1 bounds and the
+Table 1 O(·) expression.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+from typing import Any
 
-__all__ = ["register"]
+from lptrain.nn.builders import ARCH_HELP, parse_arch
+from lptrain.nn.losses import LOSSES
+from lptrain.sizes import data_informed_sizes, polytope_sizes, table1_row
+
+__all__ = ["register", "run", "bounds_report"]
+
+_EPILOG = f"""architectures (--arch): {ARCH_HELP}.
+activations: relu, leaky_relu[:slope], tanh, hard_tanh, elu[:alpha<=1], identity
+(step is outside the Lipschitz theory). Counts are exact integers; 'bound_*' are the
+Main Theorem 3.1 bounds with 2L/eps = 2**bits; the Table 1 entry is an O(.) expression.
+example: lptrain bounds --arch 2-3-1 --loss abs --samples 100 --bits 3 --json"""
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # pragma: no cover
-    return None
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``bounds`` command."""
+    p = subparsers.add_parser(
+        "bounds", help="Lipschitz constant, grid and polytope sizes for an architecture",
+        description=__doc__, epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--arch", required=True, help="architecture, e.g. 2-3-1 (see below)")
+    p.add_argument("--loss", required=True, help=f"one of {', '.join(LOSSES)}")
+    p.add_argument("--samples", "-D", required=True, type=int, help="number of samples D")
+    grid = p.add_mutually_exclusive_group(required=True)
+    grid.add_argument("--eps", type=float, help="target error eps (bits = ceil(log2(2L/eps)))")
+    grid.add_argument("--bits", type=int, help="bits per coordinate (1..30)")
+    p.add_argument("--activation", default="relu", help="hidden activation (default relu)")
+    p.add_argument("--regularizer", default=None, help="e.g. l1:0.01 or l2:0.5")
+    p.add_argument("--method", default="paper", choices=("paper", "refined"),
+                   help="Lipschitz constant: the paper's §4 (default) or the refined one")
+    p.add_argument("--points", type=int, default=None,
+                   help="data-informed variant (Remark 3.2): |P| candidate (x, y) points")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=run)
+
+
+def bounds_report(args: argparse.Namespace) -> dict[str, Any]:
+    """The JSON object printed by ``lptrain bounds --json``."""
+    net = parse_arch(args.arch, args.activation)
+    sizes, lip, eps = polytope_sizes(net, args.loss, args.samples, eps=args.eps,
+                                     bits=args.bits, regularizer=args.regularizer,
+                                     method=args.method)
+    if args.points is not None:
+        sizes = data_informed_sizes(net, args.loss, args.samples, args.points,
+                                    bits=sizes.bits, regularizer=args.regularizer)
+    row = table1_row(net, args.loss)
+    out: dict[str, Any] = {
+        "arch": args.arch, "kind": net.kind, "activation": args.activation,
+        "loss": lip.loss, "regularizer": lip.regularizer, "samples": sizes.D,
+        "n": net.n, "m": net.m, "N": net.N, "depth": net.depth, "widths": list(net.widths),
+        "max_in_degree": net.max_in_degree, "edges": net.n_edges,
+        "lipschitz": lip.lipschitz, "lipschitz_method": lip.method,
+        "U": list(lip.U), "layer_factors": list(lip.layer_factors),
+        "loss_constant": lip.loss_constant, "network_constant": lip.network_constant,
+        "regularizer_constant": lip.regularizer_constant,
+        "bits": sizes.bits, "levels": sizes.levels, "gamma": 2.0**-sizes.bits,
+        "epsilon": eps, "epsilon_requested": args.eps,
+    }
+    out.update({k: v for k, v in sizes.to_dict().items() if k not in out and k != "D"})
+    out["table1"] = {"architecture": row.architecture, "expression": row.expression,
+                     "notes": row.notes, "instantiated": sizes.D * sizes.levels ** (
+                         net.n + net.m + net.N),
+                     "meaning": "O(.) expression with 2L/eps = 2**bits and constant 1, "
+                                "i.e. D (2L/eps)^(n+m+N); not an exact count"}
+    return out
+
+
+_SECTIONS = (
+    ("network", ("kind", "n", "m", "N", "depth", "widths", "max_in_degree", "edges")),
+    ("Lipschitz (§4, Definition 2.2)", ("lipschitz_method", "U", "layer_factors",
+                                        "loss_constant", "network_constant",
+                                        "regularizer_constant", "lipschitz")),
+    ("grid (§3.1)", ("bits", "levels", "gamma", "epsilon", "epsilon_requested")),
+    ("polytope (§3.2), exact", ("samples", "data_points", "phi_grid", "table_rows",
+                                "lambda_variables", "x_variables", "variables",
+                                "constraints", "nonzeros", "tree_width")),
+    ("Main Theorem 3.1 bounds", ("bound_variables", "bound_constraints")),
+    ("face (Lemma 3.6) and enumeration (§3.4)", (
+        "face_free_lambda", "face_variables", "build_evaluations",
+        "enumeration_configurations", "enumeration_evaluations")),
+)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int):
+        return f"{value}" + (f"  (~{float(value):.3g})" if value >= 10**6 else "")
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list):
+        return "(" + ", ".join(_fmt(v) for v in value) + ")"
+    return str(value)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Entry point of ``lptrain bounds``."""
+    report = bounds_report(args)
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    width = max(len(k) for _, keys in _SECTIONS for k in keys) + 2
+    print(f"lptrain bounds --arch {args.arch} --loss {report['loss']} "
+          f"--samples {report['samples']} ({report['activation']})")
+    for title, keys in _SECTIONS:
+        print(f"\n{title}")
+        for key in keys:
+            print(f"  {key:<{width}}{_fmt(report[key])}")
+    t1 = report["table1"]
+    print(f"\nTable 1 ({t1['architecture']}, O(.) expression, not a count)")
+    print(f"  {t1['expression']}  [{t1['notes']}]")
+    print(f"  with 2L/eps = 2**bits and constant 1: {_fmt(t1['instantiated'])}")
+    return 0
