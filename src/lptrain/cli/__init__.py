@@ -23,7 +23,10 @@ from lptrain.errors import LPTrainError
 __all__ = ["main", "build_parser"]
 
 # Module names under lptrain.cli, in the order they appear in --help.
-_COMMANDS: tuple[str, ...] = ("bo", "bounds")
+_COMMANDS: tuple[str, ...] = (
+    "demo", "train", "predict", "certify", "build", "bounds",
+    "bnn", "achievable", "structure", "bo",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

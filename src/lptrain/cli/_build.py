@@ -1,0 +1,11 @@
+"""Placeholder for the `lptrain build` command; replaced by its real implementation."""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # pragma: no cover
+    return None
