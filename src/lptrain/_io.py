@@ -119,7 +119,8 @@ def save_npz(
     full_meta["checksum"] = checksum(clean, full_meta)
     buf = io.BytesIO()
     writer = np.savez_compressed if compress else np.savez
-    writer(buf, **clean, **{_META_KEY: np.array(json.dumps(full_meta))})
+    members: dict[str, Any] = {**clean, _META_KEY: np.array(json.dumps(full_meta))}
+    writer(buf, **members)
     return atomic_write_bytes(path, buf.getvalue())
 
 

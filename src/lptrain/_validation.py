@@ -8,7 +8,9 @@ argument, says what was expected and what was received, e.g.
 
 from __future__ import annotations
 
+import math
 import numbers
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,6 +24,7 @@ __all__ = [
     "check_float",
     "check_choice",
     "check_unit_box",
+    "parse_memory",
 ]
 
 
@@ -199,3 +202,40 @@ entry at row 0 (column 1) is 2.0; pass scale=True
         )
         raise InvalidInputError(msg + (f"; {hint}" if hint else ""))
     return arr
+
+
+_UNITS = {"": 1, "b": 1, "k": 1e3, "kb": 1e3, "kib": 2**10, "m": 1e6, "mb": 1e6,
+          "mib": 2**20, "g": 1e9, "gb": 1e9, "gib": 2**30, "t": 1e12, "tb": 1e12, "tib": 2**40}
+
+
+def parse_memory(text: str | int | float | None) -> int | None:
+    """Parse a memory size such as ``"2GiB"``, ``"512MB"`` or ``1e9`` into bytes.
+
+    Examples
+    --------
+    >>> parse_memory("2GiB"), parse_memory("1.5 GB"), parse_memory(1024)
+    (2147483648, 1500000000, 1024)
+    >>> parse_memory("lots")
+    Traceback (most recent call last):
+    ...
+    lptrain.errors.InvalidInputError: max memory must look like 4GiB, 512MB or 1e9 (bytes); \
+got 'lots'
+    """
+    if text is None:
+        return None
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        value = float(text)
+    else:
+        match = re.fullmatch(r"\s*([0-9.eE+-]+)\s*([A-Za-z]*)\s*", str(text))
+        unit = match.group(2).lower() if match else ""
+        try:
+            if not match or unit not in _UNITS:
+                raise ValueError
+            value = float(match.group(1)) * _UNITS[unit]
+        except ValueError:
+            raise InvalidInputError(
+                f"max memory must look like 4GiB, 512MB or 1e9 (bytes); got {text!r}"
+            ) from None
+    if not math.isfinite(value) or value <= 0:
+        raise InvalidInputError(f"max memory must be a positive size; got {text!r}")
+    return int(value)

@@ -19,7 +19,9 @@ import numpy as np
 from lptrain._validation import check_array, check_int
 from lptrain.errors import FileFormatError, InvalidInputError
 
-__all__ = ["Dataset", "load_csv", "UnitScaler", "LabelEncoder"]
+__all__ = [
+    "Dataset", "load_csv", "read_csv_cells", "parse_numeric_cells", "UnitScaler", "LabelEncoder",
+]
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,11 @@ class Dataset:
     target_names: tuple[str, ...]
 
 
-def _read_rows(path: Path) -> tuple[list[str], np.ndarray]:
+def read_csv_cells(path: Path) -> tuple[list[str], np.ndarray]:
+    """The header and the cells (as strings, shape (rows, columns)) of a CSV file.
+
+    Refuses a missing or empty file, a file without data rows and ragged rows, naming them.
+    """
     if not path.is_file():
         raise FileFormatError(f"data file {path} does not exist")
     try:
@@ -69,7 +75,8 @@ def _parses(text: str) -> bool:
     return True
 
 
-def _parse_float(path: Path, cells: np.ndarray, names: list[str]) -> np.ndarray:
+def parse_numeric_cells(path: Path, cells: np.ndarray, names: list[str]) -> np.ndarray:
+    """Parse string cells as float64, naming the first cell that is not a number."""
     try:
         return np.char.strip(cells).astype(np.float64)
     except ValueError:
@@ -104,7 +111,7 @@ def load_csv(
     ([[0.5, -1.0], [0.0, 0.25]], [1.0, 0.0], ('t',))
     """
     p = Path(path)
-    header, cells = _read_rows(p)
+    header, cells = read_csv_cells(p)
     ncol = len(header)
     if target is None:
         n_t = check_int("n_targets", n_targets, 1, max(ncol - 1, 1))
@@ -127,7 +134,7 @@ def load_csv(
     if not fcols:
         raise InvalidInputError(f"{p} has no feature columns left after taking the target(s)")
     fnames = [header[j] for j in fcols]
-    X = _parse_float(p, cells[:, fcols], fnames)
+    X = parse_numeric_cells(p, cells[:, fcols], fnames)
     try:
         y: np.ndarray = np.char.strip(cells[:, tcols]).astype(np.float64)
     except ValueError:
@@ -163,8 +170,10 @@ class UnitScaler:
 
     def transform(self, A: np.ndarray) -> np.ndarray:
         out = (np.asarray(A, dtype=np.float64) - self.center) / self.half_range
-        # Rounding may land a hair outside the box; the fitted range maps into it exactly.
-        return np.clip(out, -1.0, 1.0) if out.size else out
+        # Rounding may land the fitted extremes a hair outside the box: pull those back.
+        # New data outside the fitted range stays outside (no silent clipping).
+        near = (np.abs(out) > 1.0) & (np.abs(out) <= 1.0 + 1e-12)
+        return np.where(near, np.sign(out), out)
 
     def inverse_transform(self, A: np.ndarray) -> np.ndarray:
         return np.asarray(A, dtype=np.float64) * self.half_range + self.center

@@ -1,11 +1,180 @@
-"""Placeholder for the `lptrain train` command; replaced by its real implementation."""
+"""``lptrain train``: train a network on a CSV file by linear programming, with a certificate.
+
+Reads DATA.csv (a header row; the target is the last column unless ``--target`` says
+otherwise), checks it, scales it into [-1, 1] when ``--scale`` is given (otherwise data
+outside the box is refused), defines or builds the §3 polytope for its D rows (or uses the
+one ``--polytope`` names, written by ``lptrain build``), solves the face of the data and
+prints the certificate: the face-LP value, the ERM of the returned parameters, ε and the
+certified lower bound on the global ERM optimum. ``-o`` writes the model file that
+``lptrain predict`` reads; ``--plot`` draws the fit.
+
+Example::
+
+    lptrain train data.csv --arch 1-2-1 --loss abs --bits 3 --scale -o model.json --plot fit.png
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import Any
 
-__all__ = ["register"]
+import numpy as np
+
+from lptrain.cli._common import (
+    ARCH_EPILOG,
+    add_model_arguments,
+    add_output_arguments,
+    network_from_args,
+    parse_memory,
+    print_json,
+    progress_enabled,
+)
+from lptrain.data import load_csv
+from lptrain.trainer import LPTrainer, solver_names, training_report
+
+__all__ = ["register", "run", "train_report", "format_certificate", "certificate_status"]
+
+_EPILOG = ARCH_EPILOG + """
+the risk, eps and the bounds are in the units of the data the LP sees: with --scale, the
+scaled units (reported as "units": "scaled").
+example: lptrain train data.csv --arch 1-2-1 --loss abs --bits 3 --scale -o model.json"""
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # pragma: no cover
-    return None
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``train`` command."""
+    p = subparsers.add_parser(
+        "train", help="train a network on a CSV file by linear programming, with a certificate",
+        description=__doc__, epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("data", metavar="DATA.csv", help="CSV file with a header row")
+    add_model_arguments(p, grid_required=False)
+    p.add_argument("--target", action="append", default=None, metavar="COL",
+                   help="target column name or 0-based index (repeat for several); "
+                        "default: the last column")
+    p.add_argument("--targets", type=int, default=1, metavar="m",
+                   help="number of target columns at the end (default 1)")
+    p.add_argument("--scale", action="store_true",
+                   help="map each column onto [-1, 1] (stored in the model file)")
+    p.add_argument("--polytope", metavar="FILE", default=None,
+                   help="a polytope written by lptrain build (its grid is used)")
+    p.add_argument("--solver", default="structured", choices=solver_names(),
+                   help="face solver: structured (default, no LP materialized) or highs "
+                        "(the materialized LP; small problems)")
+    p.add_argument("--max-memory", default=None, metavar="SIZE",
+                   help="size guard for building the LP, e.g. 4GiB (solver highs)")
+    p.add_argument("--time-limit", type=float, default=None, metavar="S",
+                   help="solver time limit in seconds")
+    p.add_argument("--lipschitz", default="paper", choices=("paper", "refined"),
+                   help="Lipschitz constant setting eps: the paper's §4 (default) or the "
+                        "refined one (smaller, equally sound)")
+    p.add_argument("--no-verify", action="store_true",
+                   help="skip the independent check of the solver's certificate")
+    p.add_argument("-o", "--output", metavar="model.json", default=None,
+                   help="write the trained model (read by lptrain predict)")
+    p.add_argument("--plot", metavar="fit.png", default=None, help="write a plot of the fit")
+    add_output_arguments(p)
+    p.set_defaults(func=run)
+
+
+def train_report(args: argparse.Namespace) -> tuple[LPTrainer, dict[str, Any], Any]:
+    """Fit the model the arguments describe; → (trainer, JSON report, dataset)."""
+    targets: Any = args.target
+    if targets is not None and len(targets) == 1:
+        targets = targets[0]
+    data = load_csv(args.data, target=targets, n_targets=args.targets)
+    trainer = LPTrainer(
+        network_from_args(args), args.loss, bits=args.bits, eps=args.eps,
+        regularizer=args.regularizer, solver=args.solver, scale=args.scale,
+        polytope=args.polytope, max_memory=parse_memory(args.max_memory),
+        progress=progress_enabled(args), verify=not args.no_verify,
+        time_limit=args.time_limit, lipschitz=args.lipschitz)
+    y = data.y[:, 0] if data.y.shape[1] == 1 else data.y
+    trainer.fit(data.X, y, feature_names=data.feature_names, target_names=data.target_names)
+    report: dict[str, Any] = {"data": str(args.data), "arch": args.arch,
+                              "activation": args.activation, **training_report(trainer)}
+    report["score"] = trainer.score(data.X, y)
+    report["score_kind"] = "accuracy" if trainer.labels_ is not None else "r2"
+    return trainer, report, data
+
+
+def certificate_status(cert: dict[str, Any]) -> str:
+    """A short phrase saying how the face certificate was checked."""
+    details = cert.get("details") or {}
+    if cert.get("verified"):
+        checked = details.get("phi_checked")
+        return (f"verified independently on all {checked:,} grid points" if checked
+                else "verified independently")
+    if details.get("mode") == "sample":
+        return (f"checked independently on a random sample of {details.get('phi_checked')} "
+                "grid points (not a full verification)")
+    if details.get("mode") == "none" or cert.get("verified") is None:
+        return "not checked"
+    return "NOT verified"
+
+
+def _row(label: str, value: str) -> str:
+    return f"  {label:<39} {value}"
+
+
+def format_certificate(report: dict[str, Any]) -> list[str]:
+    """Human-readable lines for the certificate part of a training report."""
+    cert = report.get("certificate") or {}
+    units = "  (scaled units)" if report.get("units") == "scaled" else ""
+    return [
+        _row("face LP optimum v^ (discretized data)", f"{report['lp_objective']:.6g}{units}"),
+        _row("LP dual bound (certificate)",
+             f"{_num(cert.get('dual_bound'))}  [{certificate_status(cert)}]"),
+        _row("ERM of the returned parameters", f"{report['erm']:.6g}"),
+        _row("epsilon (grid error, Lemma 3.1)",
+             f"{report['epsilon']:.6g}  (L = {report['lipschitz']:.6g}, {report['bits']} bits)"),
+        _row("lower bound on the global ERM optimum",
+             f"{report['lower_bound']:.6g}  ({report['lower_bound_kind']}: v^ - eps)"),
+        _row("guarantee ERM(returned) - ERM(opt) <=", f"{report['guarantee']:.6g}  (2 eps)"),
+    ]
+
+
+def _num(value: Any) -> str:
+    return f"{value:.6g}" if isinstance(value, (int, float)) else str(value)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Entry point of ``lptrain train``."""
+    trainer, report, data = train_report(args)
+    if args.output:
+        report["model"] = str(trainer.save(args.output))
+    if args.plot:
+        from lptrain.plotting import plot_fit
+
+        y = data.y[:, 0] if data.y.shape[1] == 1 else data.y
+        classes = list(trainer.classes_) if trainer.labels_ is not None else None
+        report["plot"] = str(plot_fit(
+            args.plot, data.X, y, trainer.predict, classes=classes,
+            feature_names=data.feature_names, target_names=data.target_names,
+            title=f"lptrain train {args.arch} ({report['loss']}, {report['bits']} bits): "
+                  f"ERM {report['erm']:.4g}"))
+    if args.json:
+        print_json(report)
+        return 0
+    out = sys.stdout
+    print(f"lptrain train {args.data}: {len(data.X)} rows, n={report['n']} input"
+          f"{'s' if report['n'] != 1 else ''} "
+          f"{list(data.feature_names)}, target {list(data.target_names)}", file=out)
+    print(f"network {args.arch} ({report['network_kind']}, {args.activation}), "
+          f"N={report['N']} parameters; loss {report['loss']}; grid {report['bits']} bits "
+          f"(L={report['lipschitz']:.6g}); solver {report['solver']}", file=out)
+    print("certificate:", file=out)
+    for line in format_certificate(report):
+        print(line, file=out)
+    kind = "accuracy" if report["score_kind"] == "accuracy" else "R^2"
+    print(_row(f"{kind} on the training data", f"{report['score']:.4g}"), file=out)
+    sec = report["seconds"]
+    print(_row("time", f"{sec['total']:.2f} s (polytope {sec['polytope']:.2f} s, face solve "
+                       f"{sec['face']:.2f} s)"), file=out)
+    print(f"parameters: {np.array2string(np.asarray(report['params']), precision=4)}",
+          file=out)
+    if "model" in report:
+        print(f"model written to {report['model']}", file=out)
+    if "plot" in report:
+        print(f"plot written to {report['plot']}", file=out)
+    return 0

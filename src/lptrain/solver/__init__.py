@@ -12,7 +12,13 @@ from lptrain.solver.certificate import (
     dual_bound,
     verify_farkas,
 )
-from lptrain.solver.highs import HighsSession, InfeasibleLPError, solve_lp
+from lptrain.solver.highs import (
+    HighsSession,
+    InfeasibleLPError,
+    MIPSolution,
+    solve_lp,
+    solve_mip,
+)
 from lptrain.solver.lp import LinearProgram, LPSolution, LPStatus
 from lptrain.solver.mps import write_mps
 
@@ -24,9 +30,11 @@ __all__ = [
     "LPCertificate",
     "LPSolution",
     "LPStatus",
+    "MIPSolution",
     "certify",
     "dual_bound",
     "solve_lp",
+    "solve_mip",
     "verify_farkas",
     "write_mps",
 ]

@@ -7,6 +7,8 @@ library's own errors for every outcome other than an optimum: :class:`Infeasible
 :func:`~lptrain.solver.certificate.verify_farkas`), :class:`~lptrain.errors.UnboundedError`,
 :class:`~lptrain.errors.TimeLimitError` and :class:`~lptrain.errors.SolverError`.
 Nothing outside this module sees a HiGHS object. HiGHS output is always silenced.
+:func:`solve_mip` is the door to HiGHS's MIP solver (used by the binarized-network
+comparison of Appendix C).
 
 :class:`HighsSession` is *build once, solve many*: the model is passed once, column bounds
 are changed in place (vectorized ``changeColsBounds``) and each re-solve starts warm from
@@ -20,6 +22,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import highspy
@@ -35,7 +38,7 @@ from lptrain.errors import (
 )
 from lptrain.solver.lp import LinearProgram, LPSolution, LPStatus
 
-__all__ = ["HighsSession", "InfeasibleLPError", "solve_lp"]
+__all__ = ["HighsSession", "InfeasibleLPError", "MIPSolution", "solve_lp", "solve_mip"]
 
 _STATUS = highspy.HighsModelStatus
 _banner_silenced = False
@@ -172,6 +175,16 @@ class HighsSession:
             return self._lp
         return self._lp.with_col_bounds(self._lower, self._upper)
 
+    def clear_basis(self) -> None:
+        """Forget the basis and solution: the next :meth:`solve` starts cold (with presolve
+        when it is on) instead of warm from the previous basis."""
+        self._h.clearSolver()
+
+    def set_time_limit(self, seconds: float | None) -> None:
+        """Seconds allowed to each later :meth:`solve` (``None``: no limit)."""
+        limit = float("inf") if seconds is None else check_float("time_limit", seconds, 0.0)
+        _set_option(self._h, "time_limit", limit)
+
     def set_col_bounds(self, indices: Any, lower: Any, upper: Any) -> None:
         """Change the bounds of columns ``indices`` (vectorized; one HiGHS call)."""
         idx = check_array("indices", indices, ndim=1, dtype=np.int64, allow_empty=True)
@@ -289,3 +302,112 @@ def solve_lp(
     """
     with HighsSession(lp, time_limit=time_limit, options=options, presolve=presolve) as session:
         return session.solve()
+
+
+@dataclass(frozen=True)
+class MIPSolution:
+    """What HiGHS's MIP solver returned: an optimal integral point and its proof data.
+
+    Attributes
+    ----------
+    x : array (n,)
+        The incumbent (integer columns within HiGHS's feasibility tolerance; round them).
+    objective : float
+        ``c^T x + offset`` recomputed from ``x``.
+    dual_bound : float
+        HiGHS's proven bound on the optimum (lower for min); not independently checked.
+    gap : float
+        HiGHS's relative MIP gap at termination.
+    nodes : int
+        Branch-and-bound nodes.
+    seconds : float
+        Wall time of the solve call.
+    """
+
+    status: LPStatus
+    x: np.ndarray
+    objective: float
+    dual_bound: float
+    gap: float
+    nodes: int
+    seconds: float
+
+
+def solve_mip(
+    lp: LinearProgram,
+    integrality: Any,
+    *,
+    time_limit: float | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> MIPSolution:
+    """Solve ``lp`` with the columns flagged in ``integrality`` integer (HiGHS MIP).
+
+    Parameters
+    ----------
+    lp : LinearProgram
+    integrality : bool array (n,)
+        True for an integer column.
+    time_limit : float, optional
+        Seconds; stopping there raises :class:`~lptrain.errors.TimeLimitError`.
+    options : mapping, optional
+        Extra HiGHS options (e.g. ``{"mip_rel_gap": 0.0}``).
+
+    Raises
+    ------
+    InfeasibleError, UnboundedError, TimeLimitError, SolverError
+
+    Examples
+    --------
+    >>> lp = LinearProgram(c=[-1.0, -1.0], A=[[2.0, 2.0]], row_lower=[-np.inf],
+    ...                    row_upper=[3.0], col_lower=[0.0, 0.0], col_upper=[1.0, 1.0])
+    >>> sol = solve_mip(lp, [True, True])
+    >>> (sol.objective, sorted(sol.x.round().tolist()))
+    (-1.0, [0.0, 1.0])
+    """
+    flags = np.asarray(integrality)
+    if flags.shape != (lp.n_cols,) or flags.dtype != np.bool_:
+        raise InvalidInputError(
+            f"integrality must be a bool array of length {lp.n_cols} (one flag per column); "
+            f"got shape {flags.shape} and dtype {flags.dtype}"
+        )
+    h: Any = _new_highs()
+    try:
+        if time_limit is not None:
+            _set_option(h, "time_limit", check_float("time_limit", time_limit, 0.0))
+        _set_option(h, "mip_rel_gap", 0.0)
+        for name, value in (options or {}).items():
+            _set_option(h, name, value)
+        model = _to_highs(lp)
+        var = highspy.HighsVarType
+        model.integrality_ = [var.kInteger if f else var.kContinuous for f in flags.tolist()]
+        if h.passModel(model) == highspy.HighsStatus.kError:
+            raise SolverError("HiGHS rejected the MIP model in passModel")
+        start = time.perf_counter()
+        h.run()
+        seconds = time.perf_counter() - start
+        status = h.getModelStatus()
+        if status == _STATUS.kInfeasible:
+            raise InfeasibleError("the MIP is infeasible (HiGHS)")
+        if status in (_STATUS.kUnbounded, _STATUS.kUnboundedOrInfeasible):
+            raise UnboundedError("the MIP is unbounded or infeasible (HiGHS)")
+        if status == _STATUS.kTimeLimit:
+            raise TimeLimitError(
+                f"HiGHS MIP stopped at its time limit after {seconds:.3g} s before proving "
+                "optimality; raise time_limit"
+            )
+        if status != _STATUS.kOptimal:
+            raise SolverError(f"HiGHS MIP ended with status '{h.modelStatusToString(status)}'")
+        x = np.asarray(h.getSolution().col_value, dtype=np.float64).copy()
+        info = h.getInfo()
+        sign = 1.0 if lp.sense == "min" else -1.0
+        return MIPSolution(
+            status=LPStatus.OPTIMAL,
+            x=x,
+            objective=float(lp.c @ x) + lp.offset,
+            dual_bound=sign * float(info.mip_dual_bound),
+            gap=float(info.mip_gap),
+            nodes=int(info.mip_node_count),
+            seconds=seconds,
+        )
+    finally:
+        h.clear()
