@@ -1,11 +1,124 @@
-"""Placeholder for the `lptrain achievable` command; replaced by its real implementation."""
+"""``lptrain achievable``: is a target loss vector (or average loss) achievable? (Remark 3.3)
+
+On the face of the §3 polytope (lptrain.erm) for the sample in DATA.csv (rounded down to
+the grid), decide
+whether some distribution over the φ-grid achieves the target: every data point's loss at
+most (or, with --equal, exactly) its target, or the average loss at most --target-loss.
+Achievable: the mixture and, when one exists, a single grid φ achieving it. Not achievable:
+weights w over the samples with sum_d w_d loss_d(phi) > sum_d w_d t_d for every grid phi,
+from the LP's Farkas ray (checked in exact arithmetic) and re-checked over the whole grid by
+an independent evaluation of the losses.
+"""
 
 from __future__ import annotations
 
 import argparse
+import re
+from pathlib import Path
+from typing import Any
 
-__all__ = ["register"]
+import numpy as np
+
+from lptrain.achievable import achievable
+from lptrain.cli._common import ARCH_EPILOG, network_from_args, print_json
+from lptrain.data import load_csv
+from lptrain.errors import FileFormatError, InvalidInputError
+from lptrain.nn.losses import LOSSES
+
+__all__ = ["register", "run"]
+
+_EPILOG = ARCH_EPILOG + """
+The target vector file holds one number per data point (separated by commas, spaces or
+newlines), in the order of the rows of DATA.csv.
+example: lptrain achievable data.csv --arch 1-1 --activation identity --loss abs --bits 2
+         --target-loss 0.1 --json"""
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # pragma: no cover
-    return None
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``achievable`` command."""
+    p = subparsers.add_parser(
+        "achievable", help="decide whether a loss vector is achievable; certificate if not "
+                           "(Remark 3.3)",
+        description=__doc__, epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("data", help="CSV with a header row: features then m label columns, "
+                                "all in [-1, 1]")
+    p.add_argument("--arch", required=True, help="architecture, e.g. 1-1 or 2-1-1")
+    p.add_argument("--activation", default="relu", help="hidden activation (default relu)")
+    p.add_argument("--loss", required=True, help=f"one of {', '.join(LOSSES)}")
+    p.add_argument("--bits", type=int, required=True, help="bits per coordinate of the grid")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--target-loss", type=float, help="target average loss A")
+    target.add_argument("--target-vector", help="file with one target loss per data point")
+    p.add_argument("--equal", action="store_true",
+                   help="with --target-vector: ask for exactly these losses (membership in "
+                        "the projection) instead of at most")
+    p.add_argument("--points", choices=("data", "grid"), default="data",
+                   help="build the polytope on the sample's own data points (Remark 3.2, "
+                        "default; the same face, smaller) or on the full data grid")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=run)
+
+
+def _read_vector(path: str) -> np.ndarray:
+    p = Path(path)
+    if not p.is_file():
+        raise FileFormatError(f"target vector file {p} does not exist")
+    tokens = [t for t in re.split(r"[\s,;]+", p.read_text()) if t]
+    bad = [t for t in tokens if _not_float(t)]
+    if bad:
+        raise FileFormatError(f"{p}: cannot parse {bad[0]!r} as a number")
+    return np.array([float(t) for t in tokens])
+
+
+def _not_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return True
+    return False
+
+
+def run(args: argparse.Namespace) -> int:
+    """Entry point of ``lptrain achievable``."""
+    net = network_from_args(args)
+    ds = load_csv(args.data, n_targets=net.m)
+    if ds.y.dtype.kind != "f":
+        raise InvalidInputError(f"{args.data}: the label columns must be numbers in [-1, 1]")
+    if args.equal and args.target_vector is None:
+        raise InvalidInputError("--equal needs --target-vector (exact membership of a loss "
+                                "vector)")
+    if args.target_vector is not None:
+        target: Any = _read_vector(args.target_vector)
+        mode = "eq" if args.equal else "le"
+    else:
+        target, mode = args.target_loss, "average"
+    result = achievable(net, args.loss, ds.X, ds.y, args.bits, target, mode,
+                        points=args.points)
+    report = {"arch": args.arch, "loss": args.loss, "bits": args.bits,
+              "samples": int(ds.X.shape[0]), **result.to_dict()}
+    if args.json:
+        print_json(report)
+        return 0
+    what = {"le": "loss vector (<=)", "eq": "loss vector (=)", "average": "average loss"}
+    print(f"lptrain achievable {args.data}: target {what[mode]} "
+          f"{np.round(result.target, 6).tolist()}")
+    print(f"  achievable: {result.achievable}")
+    if result.achievable:
+        k = 0 if result.mixture_weights is None else len(result.mixture_weights)
+        print(f"  by a mixture of {k} grid point(s) (verified by "
+              f"evaluation: {result.mixture_verified}); by a single grid point: "
+              f"{result.single}")
+        if result.single:
+            print(f"  params (a single grid point achieving it): {report['params']}")
+        else:
+            print("  no single grid point achieves it; mixture (phi: weight): "
+                  + ", ".join(f"{m['phi']}: {m['weight']:.6g}" for m in report["mixture"]))
+    else:
+        cert = result.certificate
+        assert cert is not None
+        print(f"  certificate weights: {np.round(cert.weights, 6).tolist()}")
+        print(f"  Farkas ray verified: {cert.farkas_verified} (exact: {cert.farkas_exact}); "
+              f"weights re-checked over the grid: {cert.weights_verified} (exact: "
+              f"{cert.exact}, margin {cert.margin:.6g})")
+    return 0

@@ -12,9 +12,17 @@ import argparse
 import json
 from typing import Any
 
+from lptrain.errors import InvalidInputError
+from lptrain.generalization import loss_range, theorem_6_2_samples
 from lptrain.nn.builders import ARCH_HELP, parse_arch
 from lptrain.nn.losses import LOSSES
-from lptrain.sizes import data_informed_sizes, polytope_sizes, table1_row
+from lptrain.sizes import (
+    data_informed_sizes,
+    exact_sizes,
+    phi_grid_size,
+    polytope_sizes,
+    table1_row,
+)
 
 __all__ = ["register", "run", "bounds_report"]
 
@@ -22,7 +30,10 @@ _EPILOG = f"""architectures (--arch): {ARCH_HELP}.
 activations: relu, leaky_relu[:slope], tanh, hard_tanh, elu[:alpha<=1], identity
 (step is outside the Lipschitz theory). Counts are exact integers; 'bound_*' are the
 Main Theorem 3.1 bounds with 2L/eps = 2**bits; the Table 1 entry is an O(.) expression.
-example: lptrain bounds --arch 2-3-1 --loss abs --samples 100 --bits 3 --json"""
+With --alpha A: Theorem 6.2's sample size D >= (4 sigma^2/eps^2) ln((2L/eps)^N / A)
+(sigma^2 from --sigma2 or (loss range)^2/4) and the exact size of the §3 LP with that D
+(Corollary 6.3).
+example: lptrain bounds --arch 2-3-1 --loss abs --samples 100 --bits 3 --alpha 0.05 --json"""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,6 +54,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="Lipschitz constant: the paper's §4 (default) or the refined one")
     p.add_argument("--points", type=int, default=None,
                    help="data-informed variant (Remark 3.2): |P| candidate (x, y) points")
+    p.add_argument("--alpha", type=float, default=None,
+                   help="confidence 1-alpha: add Theorem 6.2's sample size and the size of "
+                        "Corollary 6.3's LP (generalization_* keys)")
+    p.add_argument("--sigma2", type=float, default=None,
+                   help="with --alpha: the loss variance bound sigma^2 (default: "
+                        "(loss range)^2/4)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
@@ -75,7 +92,35 @@ def bounds_report(args: argparse.Namespace) -> dict[str, Any]:
                          net.n + net.m + net.N),
                      "meaning": "O(.) expression with 2L/eps = 2**bits and constant 1, "
                                 "i.e. D (2L/eps)^(n+m+N); not an exact count"}
+    if args.alpha is not None:
+        out.update(_generalization(args, net, lip.lipschitz, eps, sizes.bits))
+    elif args.sigma2 is not None:
+        raise InvalidInputError("--sigma2 needs --alpha (the generalization bound of "
+                                "Theorem 6.2); add e.g. --alpha 0.05")
     return out
+
+
+def _generalization(args: argparse.Namespace, net: Any, lipschitz: float, eps: float,
+                    bits: int) -> dict[str, Any]:
+    """Theorem 6.2's D and the exact size of Corollary 6.3's LP (§3 polytope with that D)."""
+    rng = loss_range(net, args.loss, method=args.method)
+    bound = theorem_6_2_samples(lipschitz, eps, net.N, args.alpha, args.sigma2, rng)
+    sizes = exact_sizes(net.n, net.m, net.N, bound.samples, bits,
+                        phi_grid=phi_grid_size(net, bits))
+    return {
+        "alpha": bound.alpha, "sigma2": bound.sigma2, "sigma2_source": bound.sigma2_source,
+        "loss_range": [rng.low, rng.high],
+        "generalization_samples": bound.samples, "generalization_log_term": bound.log_term,
+        "generalization_excess_risk": bound.excess_risk,
+        "generalization_lp_variables": sizes.variables,
+        "generalization_lp_constraints": sizes.constraints,
+        "generalization_lp_nonzeros": sizes.nonzeros,
+        "generalization_expression": (2.0 * lipschitz / eps) ** (net.n + net.m + net.N)
+        * bound.samples,
+        "generalization_guarantee": f"with probability {1 - bound.alpha:g}, "
+                                    f"GRM(phi) <= min GRM + 6 eps = min GRM + "
+                                    f"{bound.excess_risk:g} (Theorem 6.2)",
+    }
 
 
 _SECTIONS = (
@@ -113,12 +158,21 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report))
         return 0
     width = max(len(k) for _, keys in _SECTIONS for k in keys) + 2
+    if "generalization_samples" in report:
+        width = max(width, len("generalization_lp_constraints") + 2)
     print(f"lptrain bounds --arch {args.arch} --loss {report['loss']} "
           f"--samples {report['samples']} ({report['activation']})")
     for title, keys in _SECTIONS:
         print(f"\n{title}")
         for key in keys:
             print(f"  {key:<{width}}{_fmt(report[key])}")
+    if "generalization_samples" in report:
+        print("\ngeneralization (Theorem 6.2, Corollary 6.3)")
+        for key in ("alpha", "sigma2", "sigma2_source", "loss_range", "generalization_samples",
+                    "generalization_excess_risk", "generalization_lp_variables",
+                    "generalization_lp_constraints", "generalization_lp_nonzeros"):
+            print(f"  {key:<{width}}{_fmt(report[key])}")
+        print(f"  {report['generalization_guarantee']}")
     t1 = report["table1"]
     print(f"\nTable 1 ({t1['architecture']}, O(.) expression, not a count)")
     print(f"  {t1['expression']}  [{t1['notes']}]")
