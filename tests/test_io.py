@@ -59,7 +59,8 @@ def test_npz_wrong_kind_and_version(tmp_path):
     path = save_npz(tmp_path / "a.npz", {"w": np.zeros(2)}, {}, kind="model", version=3)
     with pytest.raises(FileFormatError, match="not an lptrain polytope file"):
         load_npz(path, kind="polytope", versions=[3])
-    with pytest.raises(FileFormatError, match=r"format version 3; this lptrain reads versions \[1\]"):
+    with pytest.raises(FileFormatError,
+                       match=r"format version 3; this lptrain reads versions \[1\]"):
         load_npz(path, kind="model", versions=[1])
 
 

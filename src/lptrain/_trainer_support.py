@@ -67,9 +67,11 @@ def training_report(model: LPTrainer) -> dict[str, Any]:
     ``lptrain train --json`` and of a model file's ``training`` record.
 
     Keys: ``params``, ``lp_objective``, ``erm``, ``epsilon``, ``lower_bound``,
-    ``lower_bound_kind``, ``guarantee``, ``solver``, ``seconds``, ``certificate``,
+    ``lower_bound_kind``, ``gap``, ``guarantee``, ``solver``, ``seconds``, ``certificate``,
     ``sizes``, ``bits``, ``lipschitz``, ``n``, ``m``, ``N``, ``D``, ``loss``,
-    ``regularizer``, ``units`` and ``classes`` (classifiers).
+    ``regularizer``, ``units``, ``params_source`` and ``classes`` (classifiers); with a
+    ``target_gap`` also ``a_posteriori`` (the branch-and-bound certificate),
+    ``a_priori_lower_bound`` and ``history`` (seconds, lower bound, best value).
 
     Examples
     --------
@@ -115,6 +117,13 @@ def training_report(model: LPTrainer) -> dict[str, Any]:
     }
     if model.labels_ is not None:
         report["classes"] = list(model.labels_.classes)
-    if model.target_gap is not None:
+    report["gap"] = model.gap_
+    report["params_source"] = model.params_source_
+    post = model.a_posteriori_
+    if post is not None:
         report["target_gap"] = model.target_gap
+        report["a_priori_lower_bound"] = sol.lower_bound
+        report["a_posteriori"] = {k: v for k, v in post.to_dict().items() if k != "history"}
+        report["history"] = [list(h) for h in post.history]
+        report["seconds"]["certify"] = post.seconds
     return to_jsonable(report)  # type: ignore[no-any-return]

@@ -20,7 +20,8 @@ from lptrain._validation import check_array, check_int
 from lptrain.errors import FileFormatError, InvalidInputError
 
 __all__ = [
-    "Dataset", "load_csv", "read_csv_cells", "parse_numeric_cells", "UnitScaler", "LabelEncoder",
+    "Dataset", "load_csv", "read_csv_cells", "parse_numeric_cells", "UnitScaler",
+    "LabelEncoder",
 ]
 
 
@@ -85,7 +86,8 @@ def parse_numeric_cells(path: Path, cells: np.ndarray, names: list[str]) -> np.n
     ok = np.frompyfunc(_parses, 1, 1)(cells).astype(bool)
     i, j = (int(v) for v in np.argwhere(~ok)[0])
     raise FileFormatError(
-        f"{path}: data row {i + 1}, column {names[j]!r}: cannot parse {str(cells[i, j])!r} as a number"
+        f"{path}: data row {i + 1}, column {names[j]!r}: cannot parse "
+        f"{str(cells[i, j])!r} as a number"
     )
 
 

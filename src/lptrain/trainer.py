@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from lptrain._trainer_support import check_polytope, training_report
-from lptrain._validation import check_array, check_choice, check_unit_box
+from lptrain._validation import check_array, check_choice, check_float, check_unit_box
 from lptrain.data import LabelEncoder, UnitScaler
 from lptrain.errors import InvalidInputError, NotFittedError
 from lptrain.model_io import ModelFile, load_model, save_model
@@ -87,9 +87,17 @@ class LPTrainer:
         Progress bars (default: on a terminal, for work longer than a second or two).
     verify : bool, default True
         Check the solver's certificate independently.
-    target_gap, time_limit : float, optional
-        Passed to the face solver when set (a-posteriori solvers of later versions; the
-        time limit also applies to HiGHS).
+    target_gap : float, optional
+        When set, after the face solve a branch and bound over the continuous box Φ on the
+        actual (undiscretized) data certifies a lower bound on the global ERM optimum
+        (a-posteriori, :func:`lptrain.certify.certify_erm`) and stops once
+        ``ERM(params_) - lower bound <= target_gap`` or at ``time_limit``. If it finds
+        parameters better than the face's φ̃ they become ``params_``.
+    time_limit : float, optional
+        Seconds for each stage (face solve; branch and bound, default 60 s there).
+    cluster : str or distributed.Client, optional
+        Dask scheduler for the branch and bound (and ``solver="lazy"``); default: this
+        machine's cores.
     lipschitz : {"paper", "refined"}, default "paper"
         The architecture Lipschitz constant that sets ε: the paper's §4 constant or the
         refined one (never larger, equally sound; docs/networks.md).
@@ -104,7 +112,14 @@ class LPTrainer:
         Face-LP optimum v̂ on the discretized data, ERM of ``params_`` on the data, the
         certified lower bound on the global ERM optimum, and ε (scaled units).
     lower_bound_kind_ : str
-        ``"a-priori"`` (Lemma 3.4 with the worst-case ε).
+        ``"a-priori"`` (Lemma 3.4 with the worst-case ε) or ``"a-posteriori"`` (branch and
+        bound on the data, with ``target_gap``): whichever bound is larger.
+    gap_ : float
+        ``erm_ - lower_bound_``: how far ``params_`` can be from the global optimum.
+    a_posteriori_ : ERMCertificate or None
+        The branch-and-bound certificate (``target_gap`` set), with its bound ``history``.
+    params_source_ : str
+        ``"face LP"`` or ``"branch and bound"`` (when it found better parameters).
     network_, polytope_ : Network, ERMPolytope
     n_features_in_ : int
     classes_ : ndarray
@@ -147,6 +162,7 @@ class LPTrainer:
         target_gap: float | None = None,
         time_limit: float | None = None,
         lipschitz: str = "paper",
+        cluster: Any = None,
     ) -> None:
         self.network = network
         self.loss = loss
@@ -164,6 +180,7 @@ class LPTrainer:
         self.target_gap = target_gap
         self.time_limit = time_limit
         self.lipschitz = lipschitz
+        self.cluster = cluster
 
     # ----- scikit-learn protocol ---------------------------------------------------------
     @classmethod
@@ -307,6 +324,10 @@ class LPTrainer:
         """
         t0 = time.perf_counter()
         check_choice("solver", self.solver, solver_names())
+        if self.target_gap is not None:  # fail before the expensive stages
+            check_float("target_gap", self.target_gap, 0.0, lo_open=True)
+        if self.time_limit is not None:
+            check_float("time_limit", self.time_limit, 0.0, lo_open=True)
         net = self._network()
         loss = get_loss(self.loss)
         Xs = self._prepare_x(X, net)
@@ -319,11 +340,13 @@ class LPTrainer:
         t1 = time.perf_counter()
         face = poly.face(Xs, Ys)
         extra: dict[str, Any] = {}
-        if self.target_gap is not None:
-            extra["target_gap"] = self.target_gap
+        if self.cluster is not None and self.solver == "lazy":
+            extra["cluster"] = self.cluster
         sol = face.solve(self.solver, time_limit=self.time_limit, progress=self.progress,
                          verify=self.verify, **extra)
         t2 = time.perf_counter()
+        self.a_posteriori_ = (None if self.target_gap is None
+                              else self._certify(net, loss, Xs, Ys, sol.phi))
         self.network_ = net
         self.loss_ = loss.name
         self.polytope_ = poly
@@ -333,13 +356,37 @@ class LPTrainer:
         self.erm_ = float(sol.erm)
         self.lower_bound_ = float(sol.lower_bound)
         self.lower_bound_kind_ = str(sol.lower_bound_kind)
+        self.params_source_ = "face LP"
+        cert = self.a_posteriori_
+        if cert is not None:
+            if cert.best_value < self.erm_:
+                self.params_ = np.asarray(cert.phi, dtype=np.float64)
+                self.erm_ = float(cert.best_value)
+                self.params_source_ = "branch and bound"
+            if cert.lower_bound > self.lower_bound_:
+                self.lower_bound_ = float(cert.lower_bound)
+                self.lower_bound_kind_ = "a-posteriori"
+        self.gap_ = self.erm_ - self.lower_bound_
         self.epsilon_ = float(sol.epsilon)
         self.n_features_in_ = net.n
         self.feature_names_ = tuple(str(f) for f in feature_names) if feature_names else None
         self.target_names_ = tuple(str(t) for t in target_names) if target_names else None
         self.seconds_ = {"polytope": t1 - t0, "face_and_solve": t2 - t1,
+                         "certify": cert.seconds if cert is not None else 0.0,
                          "total": time.perf_counter() - t0}
         return self
+
+    def _certify(self, net: Network, loss: Loss, Xs: np.ndarray, Ys: np.ndarray,
+                 phi: np.ndarray) -> Any:
+        """The a-posteriori certificate: branch and bound over Φ on the actual data."""
+        from lptrain.certify import certify_erm
+
+        gap = check_float("target_gap", self.target_gap, 0.0, lo_open=True)
+        limit = 60.0 if self.time_limit is None else check_float(
+            "time_limit", self.time_limit, 0.0, lo_open=True)
+        return certify_erm(net, loss.name, Xs, Ys, params=phi, regularizer=self.regularizer,
+                           target_gap=gap, time_limit=limit, progress=self.progress,
+                           cluster=self.cluster, backend=self.backend)
 
     # ----- predict / score -------------------------------------------------------------------
     def _check_fitted(self) -> None:

@@ -136,19 +136,29 @@ class Face:
 
     def solve(self, solver: str = "highs", *, time_limit: float | None = None,
               progress: bool | None = None, verify: Any = True,
-              warm_start: bool = False) -> FaceSolution:
+              warm_start: bool = False, cluster: Any = None) -> FaceSolution:
         """Solve the face LP; return φ̃, v̂, ERM(φ̃), the a-priori guarantee and a checked
         dual certificate.
 
+        ``solver``: "highs" (the materialized polytope), "structured" (enumerates the
+        φ-grid in memory-bounded chunks) or "lazy" (column generation with certified
+        branch-and-bound pricing: grids far too large to enumerate; docs/certify.md).
         ``verify``: True (full check while it is cheap, else sampled), False, ``"full"`` or
         ``"sample"``. ``warm_start`` (highs): start from the previous face's basis instead
         of presolving again (usually slower, see :meth:`ERMPolytope._highs`).
+        ``cluster`` (lazy only): a Dask scheduler address or ``distributed.Client``.
         """
         name = check_choice("solver", solver, tuple(SOLVERS))
+        extra: dict[str, Any] = {}
+        if cluster is not None:
+            if name != "lazy":
+                raise InvalidInputError(
+                    f"cluster is used by solver='lazy' only; got solver={name!r}")
+            extra["cluster"] = cluster
         start = time.perf_counter()
         phi_index, value, cert, times, sizes, info = SOLVERS[name](
             self, time_limit=time_limit, progress=progress, verify=verify,
-            warm_start=warm_start)
+            warm_start=warm_start, **extra)
         return self._finish(name, phi_index, value, cert, times, sizes, info, start)
 
     def _finish(self, name: str, phi_index: int, value: float, cert: FaceCertificate,
@@ -170,9 +180,12 @@ class Face:
         total = time.perf_counter() - start
         seconds = {"build": poly.build_seconds["total"], "solve": times["solve"],
                    "verify": times["verify"], "total": total}
+        # Lemma 3.4: ERM(φ*) >= v̂ - ε; with a solver that stops early (lazy at its time
+        # limit) only the certified bound on v̂ is known, so use the smaller of the two.
+        face_lower = min(float(value), float(cert.dual_bound))
         return FaceSolution(
             phi=phi, phi_index=int(phi_index), lp_value=float(value), erm=erm, epsilon=eps,
-            lower_bound=float(value) - eps, lower_bound_kind="a-priori",
+            lower_bound=face_lower - eps, lower_bound_kind="a-priori",
             guarantee=2.0 * eps, upper_bound=float(value) + eps, certificate=cert,
             solver=name, sizes=sizes, seconds=seconds, info=info)
 
@@ -268,6 +281,16 @@ def _ticker(update: Callable[[int], None], start: float, time_limit: float | Non
     return tick
 
 
-#: Face solvers by name (a later issue adds "lazy").
+def _solve_lazy(face: Face, **options: Any) -> _Outcome:
+    """Column generation with branch-and-bound pricing (lptrain.certify.lazy): the face LP
+    over grids far too large to enumerate; works on a defined (unmaterialized) polytope."""
+    from lptrain.certify.lazy import face_solver_lazy
+
+    return face_solver_lazy(face, **options)
+
+
+#: Face solvers by name: each takes (face, *, time_limit, progress, verify, warm_start)
+#: and returns (phi_index, value, FaceCertificate, times, sizes, info).
 SOLVERS: dict[str, Callable[..., Any]] = {"highs": _solve_highs,
-                                          "structured": _solve_structured}
+                                          "structured": _solve_structured,
+                                          "lazy": _solve_lazy}
