@@ -53,6 +53,7 @@ from lptrain.errors import InvalidInputError
 from lptrain.nn import _codegen
 from lptrain.nn.architecture import Network
 from lptrain.nn.evaluate import check_data, resolve_backend
+from lptrain.nn.intervals import check_boxes
 from lptrain.nn.losses import Loss, get_loss
 from lptrain.nn.regularizers import Regularizer, get_regularizer
 
@@ -222,16 +223,7 @@ def box_bounds(network: Network, loss: str | Loss, X: Any, Y: Any, lo: Any, hi: 
     >>> bool(b.lower[0] <= empirical_risk(net, "abs", X, Y, pts, backend="numpy").min())
     True
     """
-    lo_a = np.atleast_2d(check_array("lo", lo, ndim=(1, 2)))
-    hi_a = np.atleast_2d(check_array("hi", hi, ndim=(1, 2)))
-    if lo_a.shape != hi_a.shape or lo_a.shape[1] != network.N:
-        raise InvalidInputError(f"lo and hi must both have shape (B, N={network.N}); got "
-                                f"{lo_a.shape} and {hi_a.shape}")
-    if (lo_a > hi_a).any():
-        row, col = np.argwhere(lo_a > hi_a)[0]
-        raise InvalidInputError(f"lo > hi in box {row} (parameter {col})")
-    check_unit_box("lo", lo_a)
-    check_unit_box("hi", hi_a)
+    lo_a, hi_a = check_boxes(network, lo, hi, ("lo", "hi"))
     cand = None
     if candidates is not None:
         cand = np.atleast_2d(check_array("candidates", candidates, ndim=(1, 2)))

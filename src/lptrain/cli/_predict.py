@@ -72,7 +72,7 @@ def predict_rows(model: ModelFile, X: np.ndarray) -> list[list[Any]]:
     arr = np.asarray(out)
     if arr.ndim == 1:
         arr = arr[:, None]
-    return [[v.item() if isinstance(v, np.generic) else v for v in row] for row in arr]
+    return arr.tolist()  # numpy scalars become Python numbers / strings
 
 
 def _header(model: ModelFile, width: int) -> list[str]:

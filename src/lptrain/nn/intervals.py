@@ -32,24 +32,30 @@ from lptrain.nn.evaluate import check_data, resolve_backend
 from lptrain.nn.losses import Loss, get_loss
 from lptrain.nn.regularizers import Regularizer, get_regularizer
 
-__all__ = ["node_intervals", "forward_interval", "loss_interval", "risk_interval"]
+__all__ = ["check_boxes", "node_intervals", "forward_interval", "loss_interval", "risk_interval"]
 
 _U = 2.0**-53
 # Boxes per numpy block: about 2**25 floats of node bounds alive at once.
 _NUMPY_CELLS = 2**25
 
 
-def _boxes(net: Network, phi_lo: Any, phi_hi: Any) -> tuple[np.ndarray, np.ndarray]:
-    lo = np.atleast_2d(check_array("phi_lo", phi_lo, ndim=(1, 2), allow_empty=net.N == 0))
-    hi = np.atleast_2d(check_array("phi_hi", phi_hi, ndim=(1, 2), allow_empty=net.N == 0))
+def check_boxes(net: Network, phi_lo: Any, phi_hi: Any, names: tuple[str, str] = (
+        "phi_lo", "phi_hi")) -> tuple[np.ndarray, np.ndarray]:
+    """Check a batch of parameter boxes: shapes (B, N) alike, lo <= hi, inside [-1, 1].
+
+    Returns C-contiguous float arrays; ``names`` are the argument names for the messages.
+    """
+    a, b = names
+    lo = np.atleast_2d(check_array(a, phi_lo, ndim=(1, 2), allow_empty=net.N == 0))
+    hi = np.atleast_2d(check_array(b, phi_hi, ndim=(1, 2), allow_empty=net.N == 0))
     if lo.shape != hi.shape or lo.shape[1] != net.N:
-        raise InvalidInputError(f"phi_lo and phi_hi must both have shape (B, N={net.N}); "
+        raise InvalidInputError(f"{a} and {b} must both have shape (B, N={net.N}); "
                                 f"got {lo.shape} and {hi.shape}")
     if (lo > hi).any():
         row, col = np.argwhere(lo > hi)[0]
-        raise InvalidInputError(f"phi_lo > phi_hi in box {row} (parameter {col})")
-    check_unit_box("phi_lo", lo)
-    check_unit_box("phi_hi", hi)
+        raise InvalidInputError(f"{a} > {b} in box {row} (parameter {col})")
+    check_unit_box(a, lo)
+    check_unit_box(b, hi)
     return np.ascontiguousarray(lo), np.ascontiguousarray(hi)
 
 
@@ -93,7 +99,7 @@ def node_intervals(network: Network, X: Any, phi_lo: Any, phi_hi: Any, *,
     """
     Xl, _ = check_data(network, X)
     Xh = _data_box("X", Xl, X_hi)
-    plo, phi = _boxes(network, phi_lo, phi_hi)
+    plo, phi = check_boxes(network, phi_lo, phi_hi)
     slack, act_slack = node_slack(network)
     vals: list[tuple[Any, Any]] = [(Xl[:, i][None, :], Xh[:, i][None, :])
                                    for i in range(network.n)]
@@ -177,7 +183,7 @@ def risk_interval(network: Network, loss: str | Loss, X: Any, Y: Any, phi_lo: An
     assert Ya is not None
     check_unit_box("X", Xa)
     check_unit_box("Y", Ya)
-    plo, phi = _boxes(network, phi_lo, phi_hi)
+    plo, phi = check_boxes(network, phi_lo, phi_hi)
     D = Xa.shape[0]
     mean_slack = 2.5 * (D + 2) * _U * loss_magnitude(network, lo_)
     if resolve_backend(backend) == "numba":
