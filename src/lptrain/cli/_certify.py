@@ -134,7 +134,8 @@ def _problem(args: argparse.Namespace) -> dict[str, Any]:
             y = np.asarray(ds.y, dtype=np.float64)
             Y = model.scaler_y.transform(y) if model.scaler_y is not None else y
         reg = args.regularizer or model.training.get("regularizer")
-        units = "scaled by the model's stored scalers (as predict does)"
+        units = ("scaled by the model's stored scalers (as predict does)"
+                 if model.scaler_x is not None or model.scaler_y is not None else "as given")
         a_priori = _a_priori(model.training)
     else:
         if args.loss is None:
