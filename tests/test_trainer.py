@@ -173,8 +173,17 @@ def test_hinge_with_two_class_labels():
     out = model.decision_function(X)[:, 0]
     assert model.predict(X).tolist() == np.where(out >= 0, "yes", "no").tolist()
     assert model.predict(X).tolist() == y.tolist() and model.score(X, y) == 1.0
-    # labels are encoded as -1/+1 before discretization: +1 rounds down to 1 - 2/K
-    assert model.certificate_.lp_value == pytest.approx(0.46484375)
+    # labels are encoded as -1/+1 before discretization: +1 rounds down to 1 - 2/K;
+    # the LP value is the brute-force minimum of the hinge loss over the φ-grid
+    from lptrain.discretize import grid_points, to_grid
+
+    Xt = to_grid(X, 3)[:, 0]
+    Yt = to_grid(np.array([-1.0, -1.0, 1.0, 1.0]), 3)
+    assert Yt[2] == 1 - 2 / 8
+    P = grid_points(2, 3)  # (w, b): f(x) = w x + b
+    z = P[:, :1] * Xt[None, :] + P[:, 1:]
+    brute = np.maximum(1.0 - z * Yt[None, :], 0.0).mean(axis=1).min()
+    assert model.certificate_.lp_value == pytest.approx(brute, abs=1e-12)
 
 
 def test_hinge_one_vs_rest_and_cross_entropy_onehot():
