@@ -5,22 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from lp_zoo import small_lp
 
 from lptrain.errors import InfeasibleError, InvalidInputError, TimeLimitError, UnboundedError
 from lptrain.solver import HighsSession, InfeasibleLPError, LinearProgram, LPStatus, solve_lp
 
-
-def _small(**kw):
-    args = dict(
-        c=[1.0, 2.0],
-        A=[[1.0, 1.0], [1.0, -1.0]],
-        row_lower=[1.0, -np.inf],
-        row_upper=[np.inf, 0.5],
-        col_lower=[0.0, 0.0],
-        col_upper=[10.0, 10.0],
-    )
-    args.update(kw)
-    return LinearProgram(**args)
+_small = small_lp
 
 
 def _random_lp(seed: int, n: int = 40, m: int = 25) -> LinearProgram:

@@ -5,22 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from lp_zoo import small_lp
 
 from lptrain.errors import InvalidInputError
-from lptrain.solver import LinearProgram
 
-
-def _lp(**kw):
-    args = dict(
-        c=[1.0, 2.0],
-        A=[[1.0, 1.0], [1.0, -1.0]],
-        row_lower=[1.0, -np.inf],
-        row_upper=[np.inf, 0.5],
-        col_lower=[0.0, 0.0],
-        col_upper=[10.0, 10.0],
-    )
-    args.update(kw)
-    return LinearProgram(**args)
+_lp = small_lp
 
 
 def test_sizes_and_csc_storage():
