@@ -36,6 +36,14 @@ class BoundMonitor:
     def seconds(self) -> float:
         return time.perf_counter() - self.start
 
+    def stop_reason(self, engine: Any) -> str | None:
+        """``"time limit"`` or ``"node limit"`` when the search must stop, else None."""
+        if self.out_of_time():
+            return "time limit"
+        if engine.at_node_limit:
+            return "node limit"
+        return None
+
     def out_of_time(self) -> bool:
         return self.time_limit is not None and self.seconds >= self.time_limit
 

@@ -246,11 +246,9 @@ def _run(engine: BranchAndBound, monitor: BoundMonitor, bounder: Any, gap_target
             if engine.done or upper - lower <= gap_target:
                 status = "target reached" if upper - lower <= gap_target else "exhausted"
                 break
-            if monitor.out_of_time():
-                status = "time limit"
-                break
-            if engine.at_node_limit:
-                status = "node limit"
+            stop = monitor.stop_reason(engine)
+            if stop is not None:
+                status = stop
                 break
     monitor.update(engine.lower_bound(), engine.best, engine.nodes, len(engine.queue),
                    force=True)

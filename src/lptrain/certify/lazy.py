@@ -218,11 +218,9 @@ def solve_face_lazy(network: Network, loss: str | Loss, X_tilde: Any, Y_tilde: A
             if engine.done:
                 status = "optimal"
                 break
-            if monitor.out_of_time():
-                status = "time limit"
-                break
-            if engine.at_node_limit:
-                status = "node limit"
+            stop = monitor.stop_reason(engine)
+            if stop is not None:
+                status = stop
                 break
     lower = min(master.t, engine.lower_bound())
     monitor.update(lower, master.t, engine.nodes, len(engine.queue), force=True)
