@@ -26,13 +26,14 @@ from __future__ import annotations
 
 from lptrain.certify.bnb import BranchAndBound
 from lptrain.certify.bounds import BoxBounder, BoxBounds, box_bounds
-from lptrain.certify.continuous import ERMCertificate, certify_erm
+from lptrain.certify.continuous import ERMCertificate, certify_erm, choose_method
 from lptrain.certify.lazy import LazyFaceResult, solve_face_lazy
 from lptrain.certify.minlp import SCIPResult, solve_erm_scip
 from lptrain.certify.symmetry import ScalingGroup, scaling_groups, symmetry_roots
 
 __all__ = [
     "BoxBounder", "BoxBounds", "BranchAndBound", "ERMCertificate", "LazyFaceResult",
-    "SCIPResult", "ScalingGroup", "box_bounds", "certify_erm", "scaling_groups",
+    "SCIPResult", "ScalingGroup", "box_bounds", "certify_erm", "choose_method",
+    "scaling_groups",
     "solve_erm_scip", "solve_face_lazy", "symmetry_roots",
 ]

@@ -1,13 +1,29 @@
 """A-posteriori certificate of the continuous ERM: ``min_{φ ∈ Φ} ERM(φ)`` on the true data.
 
-:func:`certify_erm` runs the branch and bound of :mod:`lptrain.certify.bnb` over the
-continuous box ``Φ = [-1, 1]^N`` (restricted to the symmetry faces of
-:mod:`lptrain.certify.symmetry` when the network has scaling groups) with the sound box
-bounds of :mod:`lptrain.certify.bounds` on the actual (undiscretized) data. The result is a
-certified lower bound on the global optimum; with the ERM of the best parameters found — or
-of parameters you give, e.g. weights trained by SGD — it gives a certified gap. Unlike the
-a-priori ``2ε`` of Main Theorem 3.1, which rests on the worst-case Lipschitz constant, this
-bound rests only on the data at hand and on the rounding margins.
+:func:`certify_erm` runs one of two branch and bounds on the actual (undiscretized) data:
+
+* ``method="patterns"`` — for dense one-hidden-layer ReLU / leaky-ReLU networks with one
+  output, absolute, quadratic or hinge loss and no regularizer or ``l2``: the search over
+  activation patterns of :mod:`lptrain.certify.patterns` (sign form, no bilinear terms,
+  LP-strength node bounds, certified by weak duality);
+* ``method="boxes"`` — every other network: the branch and bound of
+  :mod:`lptrain.certify.bnb` over the continuous box ``Φ = [-1, 1]^N`` (restricted to the
+  symmetry faces of :mod:`lptrain.certify.symmetry`) with the affine box bounds of
+  :mod:`lptrain.certify.bounds`.
+
+``method="auto"`` (the default) takes the pattern search where it applies (it needs numba).
+The result is a certified lower bound on the global optimum; with the ERM of the best
+parameters found — or of parameters you give, e.g. weights trained by SGD — it gives a
+certified gap. Unlike the a-priori ``2ε`` of Main Theorem 3.1, which rests on the
+worst-case Lipschitz constant, this bound rests only on the data at hand and on the
+rounding margins.
+
+**What the status says.** ``"target reached"``: the gap of the parameters the certificate
+is about — the given ``params``, else the best point found — is at most ``target_gap``.
+``"exceeds target"``: ``params`` were given and are certified to be more than
+``target_gap`` above the optimum (a better point was found and the bound closed around it).
+``"time limit"``, ``"node limit"``, ``"interrupted"`` (Ctrl-C): stopped early with a sound
+bound; ``"exhausted"``: the search space was covered without reaching the target.
 """
 
 from __future__ import annotations
@@ -17,20 +33,30 @@ from typing import Any
 
 import numpy as np
 
-from lptrain._validation import check_array, check_float
+from lptrain._validation import check_array, check_choice, check_float, check_unit_box
 from lptrain.certify._monitor import BoundMonitor, ProgressArg
 from lptrain.certify.bnb import BranchAndBound
 from lptrain.certify.bounds import BoxBounds
 from lptrain.certify.boxes import ContinuousSpace
 from lptrain.certify.distributed import make_bounder
+from lptrain.certify.patterns import (
+    PatternProblem,
+    PatternSearch,
+    dask_pattern_bounder,
+    from_params,
+    patterns_available,
+    polish_pattern,
+    sign_form,
+    to_params,
+)
 from lptrain.certify.symmetry import symmetry_roots
 from lptrain.errors import InvalidInputError
 from lptrain.nn.architecture import Network
-from lptrain.nn.evaluate import check_phi, empirical_risk
+from lptrain.nn.evaluate import check_data, check_phi, empirical_risk
 from lptrain.nn.losses import Loss, get_loss
 from lptrain.nn.regularizers import Regularizer, get_regularizer
 
-__all__ = ["ERMCertificate", "certify_erm", "polish"]
+__all__ = ["ERMCertificate", "certify_erm", "choose_method", "polish"]
 
 
 @dataclass(frozen=True)
@@ -50,8 +76,10 @@ class ERMCertificate:
     params_value, params_in_box : the given parameters' ERM and whether they lie in Φ.
     history : ((seconds, lower bound, best value), ...) as the bounds closed.
     nodes, rounds : boxes bounded, batches processed.
-    seconds : wall time; status : "target reached", "time limit", "node limit", "exhausted".
-    symmetry_groups : scaling groups used to restrict the search (0 = none).
+    seconds : wall time; status : "target reached", "exceeds target", "time limit",
+    "node limit", "interrupted", "exhausted" (see the module docstring).
+    symmetry_groups : scaling groups used to restrict the box search (0 = none).
+    method : "patterns" or "boxes" (see :func:`choose_method`).
     """
 
     lower_bound: float
@@ -70,6 +98,12 @@ class ERMCertificate:
     symmetry_groups: int
     domain: str = "[-1, 1]^N"
     lower_bound_kind: str = "a-posteriori"
+    method: str = "boxes"
+
+    @property
+    def best_gap(self) -> float:
+        """``best_value - lower_bound``: how far the best point found is from the optimum."""
+        return float(self.best_value - self.lower_bound)
 
     @property
     def optimality_excess(self) -> tuple[float, float]:
@@ -86,6 +120,7 @@ class ERMCertificate:
             "status": self.status, "seconds": self.seconds, "nodes": self.nodes,
             "rounds": self.rounds, "target_gap": self.target_gap,
             "symmetry_groups": self.symmetry_groups, "domain": self.domain,
+            "method": self.method, "best_gap": self.best_gap,
             "history": [list(h) for h in self.history],
         }
 
@@ -154,18 +189,49 @@ def _check_params(network: Network, params: Any) -> tuple[np.ndarray, bool]:
     return arr, bool(np.all(np.abs(arr) <= 1.0) and network.feasible(arr[None])[0])
 
 
+def choose_method(network: Network, loss: str | Loss,
+                  regularizer: str | Regularizer | None = None, *, method: str = "auto",
+                  backend: str = "auto", cluster: Any = None) -> tuple[str, str]:
+    """The search :func:`certify_erm` runs and why: ``("patterns" | "boxes", reason)``.
+
+    Examples
+    --------
+    >>> from lptrain.nn import dense
+    >>> choose_method(dense([1, 3, 1], "tanh"), "abs")[0]
+    'boxes'
+    """
+    choice = check_choice("method", method, ("auto", "patterns", "boxes"))
+    if choice == "boxes":
+        return "boxes", "asked for"
+    sf = sign_form(network, get_loss(loss), get_regularizer(regularizer))
+    why = sf.reason
+    if sf.ok and not patterns_available():
+        why = "the pattern search needs numba (pip install 'lptrain[fast]')"
+    elif sf.ok and backend == "numpy":
+        why = "backend='numpy' asks for the box search's numpy path"
+    if sf.ok and not why:
+        return "patterns", "one hidden ReLU layer: activation-pattern search"
+    if choice == "patterns":
+        raise InvalidInputError(f"method='patterns' does not apply: {why}; use "
+                                "method='auto' or 'boxes'")
+    return "boxes", why
+
+
 def certify_erm(network: Network, loss: str | Loss, X: Any, Y: Any, params: Any = None, *,
                 regularizer: str | Regularizer | None = None, target_gap: float = 1e-2,
                 time_limit: float | None = 60.0, progress: ProgressArg = None,
                 cluster: Any = None, symmetry: bool = True, batch: int | None = None,
-                max_open: int = 4_000_000, backend: str = "auto") -> ERMCertificate:
+                max_open: int = 4_000_000, backend: str = "auto", method: str = "auto"
+                ) -> ERMCertificate:
     """Certified lower bound on ``min_{φ ∈ [-1,1]^N} (1/D) Σ_d ℓ(f(x_d, φ), y_d) + λR(φ)``
     and the gap of the best parameters found, or of ``params``.
 
-    Branch and bound (best first, batches of boxes) with the affine box bounds of
-    :mod:`lptrain.certify.bounds`; stops when ``best - lower <= target_gap`` (or
-    ``ERM(params) - lower <= target_gap``), at ``time_limit`` seconds, or when the open
-    boxes reach ``max_open`` (memory stays bounded). Every stop returns a sound bound.
+    Branch and bound (best first, in batches) over activation patterns or over boxes of
+    parameters (see the module docstring and :func:`choose_method`); stops when the gap of
+    ``params`` (or, without them, of the best point) is at most ``target_gap``, when
+    ``params`` are certified to be further than that from the optimum, at ``time_limit``
+    seconds, when the open nodes reach ``max_open`` (memory stays bounded) or on Ctrl-C.
+    Every stop returns a sound bound.
 
     Parameters
     ----------
@@ -179,8 +245,10 @@ def certify_erm(network: Network, loss: str | Loss, X: Any, Y: Any, params: Any 
     cluster : None, scheduler address or distributed.Client
         Where the bounding runs (default: in process, every core).
     symmetry : bool
-        Search only the faces left by the ReLU scaling symmetry (sound; see
-        :mod:`lptrain.certify.symmetry`).
+        Box search: search only the faces left by the ReLU scaling symmetry (sound; see
+        :mod:`lptrain.certify.symmetry`). The pattern search removes the scaling and the
+        permutation symmetry by construction.
+    method : {"auto", "patterns", "boxes"}
 
     Examples
     --------
@@ -198,58 +266,161 @@ def certify_erm(network: Network, loss: str | Loss, X: Any, Y: Any, params: Any 
     if network.N < 1:
         raise InvalidInputError("certify_erm needs a network with at least one free "
                                 "parameter (N >= 1)")
-    monitor = BoundMonitor(time_limit, progress, "certify")
-    bounder: Any = make_bounder(network, lo_, X, Y, reg, cluster=cluster, backend=backend)
-    local = bounder if not hasattr(bounder, "client") else None
-    D = local.D if local is not None else np.asarray(X).shape[0]
-    if network.constraint is not None:
-        bounder = _Constrained(bounder, network)
-    feasible = network.feasible if network.constraint is not None else None
-    roots_lo, roots_hi, used = (symmetry_roots(network, reg) if symmetry else
-                                (-np.ones((1, network.N)), np.ones((1, network.N)), 0))
-    if batch is None:
-        batch = int(np.clip(2_000_000 // max(D, 1), 256, 32768))
-    engine = BranchAndBound(bounder, ContinuousSpace(network.N), roots_lo, roots_hi,
-                            lambda: engine.best - gap_target, batch=batch,
-                            soft_open=max_open // 4, max_open=max_open)
-    p_value, p_in = None, None
+    chosen, _ = choose_method(network, lo_, reg, method=method, backend=backend,
+                              cluster=cluster)
+    p_value, p_in, p_arr = None, None, None
     if params is not None:
         p_arr, p_in = _check_params(network, params)
         p_value = float(empirical_risk(network, lo_, X, Y, p_arr[None], reg,
                                        backend=backend)[0])
-        if p_in:
-            engine.offer(p_arr, p_value)
-    status = _run(engine, monitor, bounder, gap_target, p_value, feasible)
+    monitor = BoundMonitor(time_limit, progress, "certify")
+    if chosen == "patterns":
+        run = _PatternRun(network, lo_, X, Y, reg, gap_target, cluster, batch, max_open)
+        used = 0
+    else:
+        run = _BoxRun(network, lo_, X, Y, reg, gap_target, cluster, batch, max_open,
+                      backend, symmetry)
+        used = run.symmetry_groups
+    if p_arr is not None and p_in:
+        run.offer(p_arr, float(p_value))  # type: ignore[arg-type]
+    status = _drive(run, monitor, gap_target, p_value)
+    engine = run.engine
     lower = engine.lower_bound()
-    upper = p_value if p_value is not None else engine.best
+    phi = run.best_params()
+    best_value = (float(empirical_risk(network, lo_, X, Y, phi[None], reg,
+                                       backend=backend)[0])
+                  if np.all(np.isfinite(phi)) else float("inf"))
+    if p_arr is not None and p_in and p_value is not None and p_value <= best_value:
+        phi, best_value = p_arr.copy(), p_value
+    upper = p_value if p_value is not None else best_value
     return ERMCertificate(
         lower_bound=lower, upper_bound=float(upper), gap=float(upper - lower),
-        phi=engine.best_point.copy(), best_value=float(engine.best), params_value=p_value,
-        params_in_box=p_in, history=tuple(monitor.history), nodes=engine.nodes,
-        rounds=engine.rounds, seconds=monitor.seconds, status=status,
-        target_gap=gap_target, symmetry_groups=used)
+        phi=phi, best_value=best_value, params_value=p_value, params_in_box=p_in,
+        history=tuple(monitor.history), nodes=engine.nodes, rounds=engine.rounds,
+        seconds=monitor.seconds, status=status, target_gap=gap_target,
+        symmetry_groups=used, method=chosen)
 
 
-def _run(engine: BranchAndBound, monitor: BoundMonitor, bounder: Any, gap_target: float,
-         p_value: float | None, feasible: Any) -> str:
-    polished = np.inf
+class _BoxRun:
+    """The box search behind :func:`certify_erm`."""
+
+    def __init__(self, network: Network, loss: Loss, X: Any, Y: Any,
+                 reg: Regularizer | None, gap_target: float, cluster: Any,
+                 batch: int | None, max_open: int, backend: str, symmetry: bool) -> None:
+        self.network = network
+        bounder: Any = make_bounder(network, loss, X, Y, reg, cluster=cluster,
+                                    backend=backend)
+        local = bounder if not hasattr(bounder, "client") else None
+        D = local.D if local is not None else np.asarray(X).shape[0]
+        if network.constraint is not None:
+            bounder = _Constrained(bounder, network)
+        self.bounder = bounder
+        self.feasible = network.feasible if network.constraint is not None else None
+        roots_lo, roots_hi, used = (symmetry_roots(network, reg) if symmetry else
+                                    (-np.ones((1, network.N)), np.ones((1, network.N)), 0))
+        self.symmetry_groups = used
+        if batch is None:
+            batch = int(np.clip(2_000_000 // max(D, 1), 256, 32768))
+        self.engine = BranchAndBound(bounder, ContinuousSpace(network.N), roots_lo, roots_hi,
+                                     lambda: self.engine.best - gap_target, batch=batch,
+                                     soft_open=max_open // 4, max_open=max_open)
+        self._polished = np.inf
+
+    def offer(self, phi: np.ndarray, value: float) -> None:
+        self.engine.offer(phi, value)
+
+    def step(self) -> None:
+        engine = self.engine
+        engine.step()
+        if engine.best < self._polished - 1e-9 and np.isfinite(engine.best):
+            phi, val = polish(self.bounder, engine.best_point, engine.best,
+                              feasible=self.feasible)
+            engine.offer(phi, val)
+            self._polished = engine.best
+
+    def best_params(self) -> np.ndarray:
+        return np.asarray(self.engine.best_point, dtype=np.float64).copy()
+
+
+class _PatternRun:
+    """The activation-pattern search behind :func:`certify_erm` (sign form inside)."""
+
+    def __init__(self, network: Network, loss: Loss, X: Any, Y: Any,
+                 reg: Regularizer | None, gap_target: float, cluster: Any,
+                 batch: int | None, max_open: int) -> None:
+        Xa, Ya = check_data(network, X, Y)
+        assert Ya is not None
+        Xa = check_unit_box("X", Xa, "scale the data into [-1, 1] first")
+        Ya = check_unit_box("Y", Ya, "scale the labels into [-1, 1] first")
+        self.sf = sign_form(network, loss, reg)
+        self.problem = PatternProblem.from_signform(self.sf, loss.name, Xa, Ya)
+        bounder = None if cluster is None else dask_pattern_bounder(self.problem, cluster)
+        self.engine = PatternSearch(self.problem, lambda: self.engine.best - gap_target,
+                                    batch=16 if batch is None else int(batch),
+                                    max_open=min(int(max_open), 2_000_000), bounder=bounder)
+        self._polished = np.inf
+
+    def offer(self, phi: np.ndarray, value: float) -> None:
+        c, V, signs = from_params(self.sf, phi)
+        theta = (np.concatenate([[c], V.ravel()]) if self.problem.c_free else V.ravel())
+        order = np.argsort(-signs, kind="stable")  # the roots list positive units first
+        self.engine.offer(_reorder(theta, order, self.problem), value, signs[order])
+
+    def step(self) -> None:
+        engine = self.engine
+        engine.step()
+        if engine.best < self._polished - 1e-12 and np.isfinite(engine.best):
+            theta, val = polish_pattern(self.problem, engine.best_point, engine.best_signs)
+            engine.offer(theta, val, engine.best_signs)
+            self._polished = engine.best
+
+    def best_params(self) -> np.ndarray:
+        pb, engine = self.problem, self.engine
+        theta = engine.best_point
+        if not np.all(np.isfinite(theta)):
+            return np.full(self.sf.w_index.size + self.sf.a_index.size  # type: ignore
+                           + (pb.h if self.sf.bias else 0) + (1 if pb.c_free else 0), np.nan)
+        off = 1 if pb.c_free else 0
+        c = float(theta[0]) if pb.c_free else pb.c_fixed
+        V = theta[off:].reshape(pb.h, pb.q)
+        return to_params(self.sf, c, V, engine.best_signs)
+
+
+def _reorder(theta: np.ndarray, order: np.ndarray, pb: PatternProblem) -> np.ndarray:
+    off = 1 if pb.c_free else 0
+    V = theta[off:].reshape(pb.h, pb.q)[order]
+    return np.concatenate([theta[:off], V.ravel()])
+
+
+def _drive(run: Any, monitor: BoundMonitor, gap_target: float, p_value: float | None) -> str:
+    """Step the search until a stop rule fires; the status says what was proven."""
+    engine = run.engine
     with monitor.display():
-        while True:
-            engine.step()
-            if engine.best < polished - 1e-9 and np.isfinite(engine.best):
-                phi, val = polish(bounder, engine.best_point, engine.best, feasible=feasible)
-                engine.offer(phi, val)
-                polished = engine.best
-            lower = engine.lower_bound()
-            upper = engine.best if p_value is None else min(engine.best, p_value)
-            monitor.update(lower, engine.best, engine.nodes, len(engine.queue))
-            if engine.done or upper - lower <= gap_target:
-                status = "target reached" if upper - lower <= gap_target else "exhausted"
-                break
-            stop = monitor.stop_reason(engine)
-            if stop is not None:
-                status = stop
-                break
+        try:
+            while True:
+                run.step()
+                lower = engine.lower_bound()
+                best = engine.best
+                monitor.update(lower, best, engine.nodes, len(engine.queue))
+                if p_value is not None:
+                    if p_value - lower <= gap_target:
+                        status = "target reached"
+                        break
+                    if best - lower <= gap_target and p_value - best > gap_target:
+                        status = "exceeds target"
+                        break
+                elif best - lower <= gap_target:
+                    status = "target reached"
+                    break
+                if engine.done:
+                    status = "exhausted"
+                    break
+                stop = monitor.stop_reason(engine)
+                if stop is not None:
+                    status = stop
+                    break
+        except KeyboardInterrupt:
+            status = "interrupted"
     monitor.update(engine.lower_bound(), engine.best, engine.nodes, len(engine.queue),
                    force=True)
     return status

@@ -1,0 +1,269 @@
+"""Branch and bound over activation patterns (the pattern search).
+
+The search works on the sign form (:mod:`lptrain.certify.patterns.signform`). Its roots are
+the ``h + 1`` sign classes (k positive units, ``h - k`` negative, units of one sign ordered
+by their bias — or first weight — so that each class is searched once, not ``k!(h-k)!``
+times). A node constrains each unit's parameters to a region ``P_j`` (the box cut by
+half-spaces ``±x̃_d · v_j >= 0``: fixed signs of pre-activations); its lower bound is the
+certified relaxation bound of :mod:`lptrain.certify.patterns.relaxation`, and it is split
+on the (unit, data point) whose relaxation error is largest at the relaxation's solution:
+one child with ``x̃_d · v_j >= 0``, one with ``<= 0``. Their union is the node, so
+
+**invariant** (what makes the result a proof): every point of a root lies in an open node,
+in a node dropped with bound ``>= threshold`` or closed as exact (``floor`` keeps the least
+such bound), or in a node whose ordering constraints admit no point. Hence
+``min(best, floor, least open bound)`` is a lower bound of the minimum at any moment.
+
+Every bounded node also yields a candidate (the relaxation's solution, a network), whose
+true risk is an upper bound; the best candidates are improved by solving the exact convex
+problem of their activation pattern (a node with every sign fixed is exact).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lptrain.certify.patterns.cones import QMAX, RMAX
+from lptrain.certify.patterns.relaxation import EXACT, INFEASIBLE, bound_nodes
+from lptrain.certify.patterns.signform import LOSS_CODES, SignForm
+
+__all__ = ["PatternProblem", "PatternSearch"]
+
+
+@dataclass(frozen=True)
+class PatternProblem:
+    """The data of a sign-form ERM: ``Xt`` (D, q) data with a column of ones when the
+    units have biases, labels ``y`` (D,), the loss code, leaky slope, output bias range
+    and weight-decay λ."""
+
+    Xt: np.ndarray
+    y: np.ndarray
+    loss: int
+    alpha: float
+    h: int
+    c_free: bool
+    c_lo: float
+    c_hi: float
+    c_fixed: float
+    lam: float
+
+    @classmethod
+    def from_signform(cls, sf: SignForm, loss: str, X: np.ndarray, Y: np.ndarray
+                      ) -> PatternProblem:
+        D = X.shape[0]
+        Xt = np.column_stack([X, np.ones(D)]) if sf.bias else np.array(X, dtype=np.float64)
+        return cls(np.ascontiguousarray(Xt, dtype=np.float64),
+                   np.ascontiguousarray(Y[:, 0], dtype=np.float64), LOSS_CODES[loss],
+                   sf.alpha, sf.h, sf.c_index >= 0, -1.0, 1.0, sf.c_fixed, sf.lam)
+
+    @property
+    def q(self) -> int:
+        return int(self.Xt.shape[1])
+
+    @property
+    def k_ord(self) -> int:
+        """The coordinate that orders units of equal sign (the bias when there is one)."""
+        return self.q - 1
+
+
+@dataclass
+class _Node:
+    lb: float
+    root: int
+    cons: tuple[np.ndarray, ...]
+    unit: int
+    point: int
+
+
+class PatternSearch:
+    """Best-first branch and bound over activation patterns, in batches.
+
+    The interface is the one the certificate driver uses for the box search:
+    :meth:`step`, :meth:`lower_bound`, :attr:`best`, :attr:`best_point` (sign form θ),
+    :attr:`best_signs`, :attr:`nodes`, :attr:`rounds`, :attr:`done`, :attr:`at_node_limit`.
+
+    Parameters
+    ----------
+    problem : PatternProblem
+    threshold : callable ``() -> float``
+        Nodes whose bound reaches it are dropped (``best - target gap``).
+    batch : int
+        Nodes expanded per step (each gives two children, bounded in parallel).
+    max_open : int
+        At this many open nodes :attr:`at_node_limit` turns true (memory stays bounded).
+    bounder : callable, optional
+        Replaces the in-process batch bounding (e.g. a Dask one); same signature as
+        :func:`~lptrain.certify.patterns.relaxation.bound_nodes` minus the problem data.
+    """
+
+    def __init__(self, problem: PatternProblem, threshold: Any, *, batch: int = 16,
+                 max_open: int = 500_000, max_iter: int = 60, bounder: Any = None) -> None:
+        if problem.q > QMAX:
+            raise ValueError(f"the pattern search takes at most {QMAX - 1} inputs")
+        self.problem = problem
+        self.threshold = threshold
+        self.batch = int(batch)
+        self.max_open = int(max_open)
+        self.max_iter = int(max_iter)
+        self._bounder = bounder
+        h = problem.h
+        self.roots = [np.array([1.0] * k + [-1.0] * (h - k)) for k in range(h, -1, -1)]
+        self._pairs = []
+        for sg in self.roots:
+            pr = [(j, j + 1) for j in range(h - 1) if sg[j] == sg[j + 1]]
+            arr = np.full((max(h - 1, 1), 2), -1, dtype=np.int64)
+            if pr:
+                arr[: len(pr)] = pr
+            self._pairs.append(arr)
+        self.heap: list[tuple[float, int, _Node]] = []
+        self._count = itertools.count()
+        self.best = np.inf
+        self.best_point = np.full(self.p, np.nan)
+        self.best_signs = self.roots[0].copy()
+        self.floor = np.inf
+        self.nodes = 0
+        self.rounds = 0
+        self.exact_nodes = 0
+        self.iterations = 0
+        self._started = False
+
+    @property
+    def p(self) -> int:
+        """Dimension of θ = (c, v_1, ..., v_h)."""
+        return (1 if self.problem.c_free else 0) + self.problem.h * self.problem.q
+
+    # ----- state -----------------------------------------------------------------------
+    def lower_bound(self) -> float:
+        """A lower bound of the sign-form minimum (valid at any moment)."""
+        least = self.heap[0][0] if self.heap else np.inf
+        if not self._started:
+            return -np.inf
+        return float(min(self.best, self.floor, least))
+
+    @property
+    def done(self) -> bool:
+        return self._started and not self.heap
+
+    @property
+    def at_node_limit(self) -> bool:
+        return len(self.heap) >= self.max_open
+
+    @property
+    def queue(self) -> list[tuple[float, int, _Node]]:
+        return self.heap
+
+    def offer(self, theta: np.ndarray, value: float, signs: np.ndarray) -> None:
+        """Record an outside candidate (sign form θ with its unit signs)."""
+        if value < self.best:
+            self.best = float(value)
+            self.best_point = np.asarray(theta, dtype=np.float64).copy()
+            self.best_signs = np.asarray(signs, dtype=np.float64).copy()
+
+    # ----- one batch -------------------------------------------------------------------
+    def step(self) -> None:
+        """Bound the roots (first call) or expand one batch of open nodes."""
+        q, h = self.problem.q, self.problem.h
+        if not self._started:
+            self._started = True
+            empty = tuple(np.zeros((0, q)) for _ in range(h))
+            self._bound([(-np.inf, r, empty) for r in range(len(self.roots))])
+            return
+        thr = self.threshold()
+        items = []
+        while self.heap and len(items) < 2 * self.batch:
+            lb, _, node = heapq.heappop(self.heap)
+            if lb >= thr:
+                self.floor = min(self.floor, lb)
+                continue
+            xd = self.problem.Xt[node.point]
+            for sgn in (1.0, -1.0):
+                cons = list(node.cons)
+                cons[node.unit] = np.vstack([cons[node.unit], sgn * xd[None, :]])
+                items.append((lb, node.root, tuple(cons)))
+        self.rounds += 1
+        if items:
+            self._bound(items)
+
+    def _bound(self, items: list[tuple[float, int, tuple[np.ndarray, ...]]]) -> None:
+        pb = self.problem
+        B, h, q = len(items), pb.h, pb.q
+        normals = np.zeros((B, h, RMAX, q))
+        nr = np.zeros((B, h), dtype=np.int64)
+        signs = np.empty((B, h))
+        pairs = np.empty((B, max(h - 1, 1), 2), dtype=np.int64)
+        usable = np.ones((B, h), dtype=bool)
+        for b, (_, root, cons) in enumerate(items):
+            signs[b] = self.roots[root]
+            pairs[b] = self._pairs[root]
+            for j in range(h):
+                c = cons[j]
+                if c.shape[0] > RMAX:  # keep the last RMAX cuts: a superset, still sound
+                    c = c[-RMAX:]
+                nr[b, j] = c.shape[0]
+                normals[b, j, : c.shape[0]] = c
+                usable[b, j] = c.shape[0] < RMAX
+        run = self._bounder if self._bounder is not None else _local_bounder(pb)
+        lb, theta, value, bj, bd, status, keep, iters = run(signs, normals, nr, pairs,
+                                                            self.max_iter)
+        self.nodes += B
+        self.iterations += int(iters.sum())
+        k = int(np.argmin(value))
+        if value[k] < self.best:
+            self.offer(theta[k], float(value[k]), signs[k])
+        thr = self.threshold()
+        for b, (parent_lb, root, cons) in enumerate(items):
+            if status[b] == INFEASIBLE:
+                continue
+            bound = max(float(lb[b]), parent_lb)
+            if status[b] == EXACT or bound >= thr or bj[b] < 0 or not usable[b, bj[b]]:
+                if status[b] == EXACT:
+                    self.exact_nodes += 1
+                self.floor = min(self.floor, bound)
+                continue
+            kept = tuple(cons[j][keep[b, j, : min(cons[j].shape[0], RMAX)]]
+                         if cons[j].shape[0] <= RMAX else cons[j] for j in range(h))
+            node = _Node(bound, root, kept, int(bj[b]), int(bd[b]))
+            heapq.heappush(self.heap, (bound, next(self._count), node))
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=max(os.cpu_count() or 1, 1),
+                                   thread_name_prefix="lptrain-patterns")
+    return _POOL
+
+
+def _local_bounder(pb: PatternProblem, threads: int | None = None) -> Any:
+    """Bound a batch on every core: the kernel releases the GIL, so sub-batches run on
+    threads."""
+    workers = max(1, threads if threads is not None else (os.cpu_count() or 1))
+
+    def one(signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, pairs: np.ndarray,
+            max_iter: int) -> tuple[np.ndarray, ...]:
+        return bound_nodes(pb.Xt, pb.y, pb.loss, pb.alpha, signs, pb.c_free, pb.c_lo,
+                           pb.c_hi, pb.c_fixed, pb.lam, normals, nr, pairs, pb.k_ord,
+                           max_iter)
+
+    def run(signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, pairs: np.ndarray,
+            max_iter: int) -> tuple[np.ndarray, ...]:
+        B = signs.shape[0]
+        k = min(workers, B)
+        if k <= 1:
+            return one(signs, normals, nr, pairs, max_iter)
+        cuts = np.linspace(0, B, k + 1).astype(int)
+        futs = [_pool().submit(one, signs[a:b], normals[a:b], nr[a:b], pairs[a:b], max_iter)
+                for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+        parts = [f.result() for f in futs]
+        return tuple(np.concatenate([pt[i] for pt in parts]) for i in range(8))
+    return run

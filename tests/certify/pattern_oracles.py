@@ -1,0 +1,251 @@
+"""Independent oracles for the pattern search (none of them calls lptrain's bounding code):
+exact LP ranges, the triangle-relaxation LP of a node, the sign-form risk in plain numpy,
+sampling inside a node, brute force over every activation pattern of 1-D data, and the
+exact convex reformulation of two-layer ReLU networks with weight decay (Pilanci & Ergen
+2020) with every pattern enumerated."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from scipy.optimize import linprog
+
+__all__ = ["lp_range", "sign_risk", "sample_node", "relaxation_lp", "patterns_1d",
+           "patterns_2d", "brute_force_1d", "convex_reformulation"]
+
+
+def lp_range(x: np.ndarray, cuts: np.ndarray) -> tuple[float, float]:
+    """Exact ``min``/``max`` of ``x · v`` over ``{v ∈ [-1,1]^q : cuts @ v >= 0}``."""
+    q = x.size
+    kw = {"A_ub": -cuts, "b_ub": np.zeros(len(cuts))} if len(cuts) else {}
+    lo = linprog(x, bounds=[(-1, 1)] * q, method="highs", **kw)
+    hi = linprog(-x, bounds=[(-1, 1)] * q, method="highs", **kw)
+    return float(lo.fun), float(-hi.fun)
+
+
+def sign_risk(Xt, y, loss, signs, c, V, alpha=0.0, lam=0.0, c_free=True):
+    """``(1/D) Σ ℓ(c + Σ_j s_j σ(x̃·v_j), y) + λ c² + Σ_j R(v_j)`` for many points:
+    c (P,), V (P, h, q) → (P,); a fixed output bias (``c_free=False``) is a constant, not
+    a regularized parameter."""
+    T = np.einsum("dq,phq->phd", Xt, V)
+    act = np.where(T > 0, T, alpha * T)
+    f = c[:, None] + np.einsum("h,phd->pd", signs, act)
+    if loss == "abs":
+        ell = np.abs(f - y)
+    elif loss == "quadratic":
+        ell = (f - y) ** 2
+    else:
+        ell = np.maximum(0.0, 1.0 - y * f)
+    out = ell.mean(axis=1)
+    if lam:
+        nrm = np.linalg.norm(V, axis=2)
+        out = out + lam * c**2 * c_free + lam * np.where(nrm <= 1, 2 * nrm, 1 + nrm**2).sum(axis=1)
+    return out
+
+
+def sample_node(rng, cuts, h, q, n, pairs=(), k_ord=-1, c_range=(-1.0, 1.0), seeds=None):
+    """Points (c (P,), V (P, h, q)) of the node ``{cuts[j] @ v_j >= 0, v_j in the box,
+    v_{j2,k} >= v_{j1,k} for (j1, j2) in pairs}`` by rejection around seed points, the
+    box, rays to the origin and the origin itself."""
+    cs, Vs = [], []
+    base = [np.zeros((0, q))] if seeds is None else [seeds]
+    tries = 0
+    while sum(len(v) for v in Vs) < n and tries < 200:
+        tries += 1
+        m = 4 * n
+        V = rng.uniform(-1, 1, (m, h, q)) * rng.choice([1.0, 0.3, 0.05], (m, 1, 1))
+        if seeds is not None:
+            V = np.clip(seeds[rng.integers(len(seeds), size=m)]
+                        + V * rng.choice([0.0, 0.01, 0.1, 1.0], (m, 1, 1)), -1, 1)
+        V *= rng.choice([1.0, 1.0, 0.5, 0.0], (m, 1, 1))
+        ok = np.ones(m, dtype=bool)
+        for j in range(h):
+            if len(cuts[j]):
+                ok &= (V[:, j] @ cuts[j].T >= 0).all(axis=1)
+        for j1, j2 in pairs:
+            ok &= V[:, j2, k_ord] >= V[:, j1, k_ord]
+        c = rng.uniform(*c_range, m)
+        c[::7] = c_range[0]
+        c[1::7] = c_range[1]
+        cs.append(c[ok])
+        Vs.append(V[ok])
+    del base
+    return np.concatenate(cs)[:n], np.concatenate(Vs)[:n]
+
+
+def relaxation_lp(Xt, y, signs, cuts, alpha=0.0, pairs=(), k_ord=-1, c_free=True,
+                  c_fixed=0.0):
+    """The triangle relaxation of a node (absolute loss) as an explicit LP with one
+    variable per unstable (unit, point) pair and exact LP ranges: its optimum."""
+    D, q = Xt.shape
+    h = len(signs)
+    off = 1 if c_free else 0
+    p = off + h * q
+    L = np.zeros((h, D))
+    U = np.zeros((h, D))
+    for j in range(h):
+        for d in range(D):
+            L[j, d], U[j, d] = lp_range(Xt[d], cuts[j])
+    uns = [(j, d) for j in range(h) for d in range(D) if L[j, d] < -1e-9 and U[j, d] > 1e-9]
+    nu = len(uns)
+    # variables: theta (p), r (nu), e (D)
+    nvar = p + nu + D
+    cost = np.zeros(nvar)
+    cost[p + nu:] = 1.0 / D
+    rows, rhs = [], []
+    idx = {pair: p + k for k, pair in enumerate(uns)}
+    for d in range(D):
+        f = np.zeros(nvar)
+        const = 0.0
+        if c_free:
+            f[0] = 1.0
+        else:
+            const = c_fixed
+        for j in range(h):
+            o = off + j * q
+            if (j, d) in idx:
+                f[o:o + q] += signs[j] * alpha * Xt[d]
+                f[idx[(j, d)]] += signs[j] * (1 - alpha)
+            elif L[j, d] >= -1e-9:
+                f[o:o + q] += signs[j] * Xt[d]
+            else:
+                f[o:o + q] += signs[j] * alpha * Xt[d]
+        for sgn in (1.0, -1.0):  # sgn (f - y) <= e
+            row = sgn * f
+            row[p + nu + d] -= 1.0
+            rows.append(row)
+            rhs.append(sgn * (y[d] - const))
+    for (j, d), k in idx.items():
+        o = off + j * q
+        lam = U[j, d] / (U[j, d] - L[j, d])
+        row = np.zeros(nvar)  # t - r <= 0
+        row[o:o + q] = Xt[d]
+        row[k] = -1.0
+        rows.append(row)
+        rhs.append(0.0)
+        row = np.zeros(nvar)  # r - lam t <= -lam L
+        row[k] = 1.0
+        row[o:o + q] = -lam * Xt[d]
+        rows.append(row)
+        rhs.append(-lam * L[j, d])
+    for j in range(h):
+        for cut in cuts[j]:
+            row = np.zeros(nvar)
+            row[off + j * q: off + (j + 1) * q] = -cut
+            rows.append(row)
+            rhs.append(0.0)
+    for j1, j2 in pairs:
+        row = np.zeros(nvar)
+        row[off + j1 * q + k_ord] = 1.0
+        row[off + j2 * q + k_ord] = -1.0
+        rows.append(row)
+        rhs.append(0.0)
+    bounds = [(-1, 1)] * p + [(0, None)] * (nu + D)
+    res = linprog(cost, A_ub=np.array(rows), b_ub=np.array(rhs), bounds=bounds,
+                  method="highs")
+    assert res.status == 0, res.message
+    return float(res.fun)
+
+
+def patterns_1d(x: np.ndarray) -> list[np.ndarray]:
+    """Every activation pattern ``[w x_d + b >= 0]`` of one unit on 1-D data (closures)."""
+    order = np.argsort(x)
+    D = x.size
+    pats = {tuple([True] * D), tuple([False] * D)}
+    for i in range(D + 1):
+        suffix = np.zeros(D, dtype=bool)
+        suffix[order[i:]] = True
+        pats.add(tuple(suffix))
+        pats.add(tuple(~suffix))
+    return [np.array(p) for p in sorted(pats)]
+
+
+def patterns_2d(Xt: np.ndarray) -> list[np.ndarray]:
+    """Every cell pattern of the central arrangement ``{x̃_d · u = 0}`` in R³ (data in
+    general position): each cell has a ray ``x̃_a × x̃_b`` on its boundary, and the four
+    cells around that ray are reached by moving off both planes."""
+    D = Xt.shape[0]
+    pats = set()
+    for a, b in itertools.combinations(range(D), 2):
+        r = np.cross(Xt[a], Xt[b])
+        r /= np.linalg.norm(r)
+        # Near the ray every other pre-activation keeps the sign it has on the ray, and
+        # the two planes through it can be left to either side independently.
+        for s0 in (1.0, -1.0):
+            side = np.sign(Xt @ (s0 * r))
+            for sa in (1.0, -1.0):
+                for sb in (1.0, -1.0):
+                    sgn = side.copy()
+                    sgn[a], sgn[b] = sa, sb
+                    pats.add(tuple(sgn > 0))
+    return [np.array(p) for p in sorted(pats)]
+
+
+def brute_force_1d(X, y, h, alpha=0.0, c_free=True):
+    """Global minimum of the absolute-loss ERM of a 1-h-1 network over the box, by an LP
+    for every sign vector and every pattern of every unit (sign form)."""
+    D = X.shape[0]
+    Xt = np.column_stack([X[:, 0], np.ones(D)])
+    pats = patterns_1d(X[:, 0])
+    best = np.inf
+    off = 1 if c_free else 0
+    p = off + 2 * h
+    for k in range(h + 1):
+        signs = np.array([1.0] * k + [-1.0] * (h - k))
+        for combo in itertools.product(range(len(pats)), repeat=h):
+            nvar = p + D
+            cost = np.zeros(nvar)
+            cost[p:] = 1.0 / D
+            rows, rhs = [], []
+            for d in range(D):
+                f = np.zeros(nvar)
+                if c_free:
+                    f[0] = 1.0
+                for j, pi in enumerate(combo):
+                    kk = 1.0 if pats[pi][d] else alpha
+                    f[off + 2 * j: off + 2 * j + 2] += signs[j] * kk * Xt[d]
+                for sgn in (1.0, -1.0):
+                    row = sgn * f
+                    row[p + d] -= 1.0
+                    rows.append(row)
+                    rhs.append(sgn * y[d])
+            for j, pi in enumerate(combo):
+                for d in range(D):
+                    row = np.zeros(nvar)
+                    sg = 1.0 if pats[pi][d] else -1.0
+                    row[off + 2 * j: off + 2 * j + 2] = -sg * Xt[d]
+                    rows.append(row)
+                    rhs.append(0.0)
+            res = linprog(cost, A_ub=np.array(rows), b_ub=np.array(rhs),
+                          bounds=[(-1, 1)] * p + [(0, None)] * D, method="highs")
+            if res.status == 0:
+                best = min(best, float(res.fun))
+    return best
+
+
+def convex_reformulation(Xt: np.ndarray, y: np.ndarray, lam: float,
+                         patterns: list[np.ndarray]) -> tuple[float, np.ndarray]:
+    """``p* = min (1/D)||Σ_i D_i X̃ (v_i - w_i) - y||² + 2λ Σ_i (||v_i|| + ||w_i||)`` s.t.
+    ``(2D_i - I) X̃ v_i >= 0``, ``(2D_i - I) X̃ w_i >= 0`` (SPEC §9) with cvxpy; returns p*
+    and the norms of all groups."""
+    import cvxpy as cp
+
+    D, q = Xt.shape
+    P = len(patterns)
+    Vv = cp.Variable((P, q))
+    Ww = cp.Variable((P, q))
+    pred = 0
+    cons = []
+    for i, pat in enumerate(patterns):
+        Dm = pat.astype(float)
+        pred = pred + cp.multiply(Dm, Xt @ (Vv[i] - Ww[i]))
+        sgn = 2 * Dm - 1
+        cons += [cp.multiply(sgn, Xt @ Vv[i]) >= 0, cp.multiply(sgn, Xt @ Ww[i]) >= 0]
+    obj = cp.sum_squares(pred - y) / D + 2 * lam * (cp.sum(cp.norm(Vv, 2, axis=1))
+                                                    + cp.sum(cp.norm(Ww, 2, axis=1)))
+    prob = cp.Problem(cp.Minimize(obj), cons)
+    prob.solve(solver="CLARABEL", tol_gap_abs=1e-10, tol_gap_rel=1e-10, tol_feas=1e-10)
+    norms = np.concatenate([np.linalg.norm(Vv.value, axis=1),
+                            np.linalg.norm(Ww.value, axis=1)])
+    return float(prob.value), norms
