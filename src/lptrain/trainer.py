@@ -384,7 +384,7 @@ class LPTrainer:
         gap = check_float("target_gap", self.target_gap, 0.0, lo_open=True)
         limit = 60.0 if self.time_limit is None else check_float(
             "time_limit", self.time_limit, 0.0, lo_open=True)
-        return certify_erm(net, loss.name, Xs, Ys, params=phi, regularizer=self.regularizer,
+        return certify_erm(net, loss.name, Xs, Ys, initial=phi, regularizer=self.regularizer,
                            target_gap=gap, time_limit=limit, progress=self.progress,
                            cluster=self.cluster, backend=self.backend)
 

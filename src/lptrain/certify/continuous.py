@@ -221,8 +221,8 @@ def certify_erm(network: Network, loss: str | Loss, X: Any, Y: Any, params: Any 
                 regularizer: str | Regularizer | None = None, target_gap: float = 1e-2,
                 time_limit: float | None = 60.0, progress: ProgressArg = None,
                 cluster: Any = None, symmetry: bool = True, batch: int | None = None,
-                max_open: int = 4_000_000, backend: str = "auto", method: str = "auto"
-                ) -> ERMCertificate:
+                max_open: int = 4_000_000, backend: str = "auto", method: str = "auto",
+                initial: Any = None) -> ERMCertificate:
     """Certified lower bound on ``min_{φ ∈ [-1,1]^N} (1/D) Σ_d ℓ(f(x_d, φ), y_d) + λR(φ)``
     and the gap of the best parameters found, or of ``params``.
 
@@ -239,7 +239,10 @@ def certify_erm(network: Network, loss: str | Loss, X: Any, Y: Any, params: Any 
         The ERM; data and labels in [-1, 1] (scale them first).
     params : array (N,), optional
         Parameters to certify (e.g. trained by SGD); may lie outside Φ (then the gap may
-        be negative: the bound is over Φ).
+        be negative: the bound is over Φ). The status and the gap are about them.
+    initial : array (N,), optional
+        A starting point only (e.g. a trainer's solution to improve on): offered to the
+        search as a candidate; the certificate is about the best point found.
     progress : None, bool or callable
         Progress bar on a terminal (None), forced on/off, or a callback per round.
     cluster : None, scheduler address or distributed.Client
@@ -283,6 +286,11 @@ def certify_erm(network: Network, loss: str | Loss, X: Any, Y: Any, params: Any 
         used = run.symmetry_groups
     if p_arr is not None and p_in:
         run.offer(p_arr, float(p_value))  # type: ignore[arg-type]
+    if initial is not None:
+        i_arr, i_in = _check_params(network, initial)
+        if i_in:
+            run.offer(i_arr, float(empirical_risk(network, lo_, X, Y, i_arr[None], reg,
+                                                  backend=backend)[0]))
     status = _drive(run, monitor, gap_target, p_value)
     engine = run.engine
     lower = engine.lower_bound()
