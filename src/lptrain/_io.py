@@ -152,11 +152,11 @@ def check_output_path(path: str | os.PathLike[str], option: str = "output", *,
     4
     >>> check_output_path(d / "m.json", "-o", inputs=[("data", d / "data.csv")]).name
     'm.json'
-    >>> check_output_path(d / "data.csv", "-o", inputs=[("data", d / "data.csv")])
+    >>> check_output_path(d / "data.csv", "-o", inputs=[("data file", d / "data.csv")])
     Traceback (most recent call last):
     ...
-    lptrain.errors.InvalidInputError: -o .../data.csv is the data file .../data.csv: lptrain \
-never overwrites an input; choose another output name
+    lptrain.errors.InvalidInputError: -o .../data.csv is the input data file .../data.csv: \
+lptrain never overwrites an input; choose another output name
     """
     if not str(path).strip():
         raise InvalidInputError(f"{option} is empty; give a file name")
@@ -164,7 +164,7 @@ never overwrites an input; choose another output name
     for label, source in inputs:
         if source is not None and str(source) and _same_file(target, Path(source)):
             raise InvalidInputError(
-                f"{option} {target} is the {label} file {source}: lptrain never overwrites an "
+                f"{option} {target} is the input {label} {source}: lptrain never overwrites an "
                 "input; choose another output name")
     if target.is_dir():
         raise InvalidInputError(f"{option} {target} is a folder; give a file name inside it, "
@@ -175,9 +175,10 @@ never overwrites an input; choose another output name
                                 "and will not replace it")
     folder = _folder(target)
     if not folder.is_dir():
-        what = "does not exist" if not folder.exists() else "is not a folder"
-        raise InvalidInputError(f"{option} {target}: folder {folder} {what}; create it first "
-                                "or choose another path")
+        what = (f"folder {folder} does not exist; create it first, or choose another path"
+                if not folder.exists() else f"{folder} is a file, not a folder; choose another "
+                "path")
+        raise InvalidInputError(f"{option} {target}: {what}")
     if target.exists() and not os.access(target, os.W_OK):
         raise InvalidInputError(f"{option} {target} exists and is read-only; remove it or "
                                 "choose another path")

@@ -231,7 +231,8 @@ def clip_to_unit_box(name: str, arr: np.ndarray, hint: str = "",
     --------
     >>> a, note = clip_to_unit_box("X", np.array([[0.5, 1.0000000000000004]]))
     >>> a.tolist(), note
-    ([[0.5, 1.0]], 'X: 1 entry within 1e-12 outside [-1, 1] (largest 1.0000000000000004 at row 0, column 1) clipped onto the box')
+    ([[0.5, 1.0]], 'X: 1 entry within 1e-12 outside [-1, 1] (largest 1.0000000000000004 at \
+row 0, column 1) clipped onto the box')
     """
     arr = np.asarray(arr)
     over = np.abs(arr) > 1.0

@@ -95,7 +95,10 @@ def read_csv_cells(path: Path, header: str | bool = "auto") -> tuple[list[str], 
     >>> read_csv_cells(p)
     Traceback (most recent call last):
     ...
-    lptrain.errors.FileFormatError: .../d.csv: the first row (0.5,1) is all numbers: it looks like data, not a header row, and would be lost; add a header row with the column names, pass --header no (header='no') if the file has none, or --header yes (header='yes') if these numbers are the column names
+    lptrain.errors.FileFormatError: .../d.csv: the first row (0.5,1) is all numbers: it \
+looks like data, not a header row, and would be lost; add a header row with the column \
+names, pass --header no (header='no') if the file has none, or --header yes \
+(header='yes') if these numbers are the column names
     """
     mode = _header_mode(header)
     if not path.exists():
@@ -237,8 +240,9 @@ def load_csv(
         missing = [name for name in features if name not in header]
         if missing:
             raise InvalidInputError(
-                f"{p} has columns {header} but the feature columns {list(features)} are "
-                f"expected; {missing} {'is' if len(missing) == 1 else 'are'} not in the header")
+                f"{p} has no column{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(repr(m) for m in missing)} (its columns are {header}); the feature "
+                f"columns must be {list(features)}")
         fcols = [header.index(name) for name in features]
         clash = [header[j] for j in fcols if j in tcols]
         if clash:

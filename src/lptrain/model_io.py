@@ -18,7 +18,7 @@ import numpy as np
 
 from lptrain._io import load_json, save_json
 from lptrain.data import LabelEncoder, UnitScaler
-from lptrain.errors import FileFormatError
+from lptrain.errors import FileFormatError, LPTrainError
 from lptrain.nn import Network, forward
 from lptrain.nn.losses import get_loss
 
@@ -112,8 +112,14 @@ def load_model(path: str | os.PathLike[str]) -> ModelFile:
     """
     doc = load_json(path, kind="model", versions=[MODEL_FORMAT_VERSION])
     try:
+        if not isinstance(doc.get("network"), dict):
+            raise FileFormatError(f"{path}: network must be a JSON object (Network.to_dict)")
         network = Network.from_dict(doc["network"])
-        params = np.asarray(doc["params"], dtype=np.float64)
+        raw = doc["params"]
+        if not isinstance(raw, list) or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in raw):
+            raise FileFormatError(f"{path}: params must be a list of numbers")
+        params = np.asarray(raw, dtype=np.float64)
         if params.shape != (network.N,):
             raise FileFormatError(
                 f"{path}: params has {params.size} entries but the network has N={network.N}"
@@ -136,10 +142,12 @@ def load_model(path: str | os.PathLike[str]) -> ModelFile:
             labels=labels,
             training=dict(doc.get("training") or {}),
         )
+    except LPTrainError as exc:
+        if str(exc).startswith(str(path)):
+            raise
+        raise FileFormatError(f"{path}: {exc}") from None
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError,
             RecursionError) as exc:
-        if isinstance(exc, FileFormatError):
-            raise
         raise FileFormatError(
             f"{path}: malformed model file ({type(exc).__name__}: {exc})"
         ) from None

@@ -21,7 +21,13 @@ import numpy as np
 
 from lptrain._validation import check_array
 from lptrain.achievable import achievable
-from lptrain.cli._common import ARCH_EPILOG, add_header_argument, finite_float, network_from_args
+from lptrain.cli._common import (
+    ARCH_EPILOG,
+    BITS,
+    add_header_argument,
+    finite_float,
+    network_from_args,
+)
 from lptrain.cli._runtime import add_command, add_input
 from lptrain.data import load_csv
 from lptrain.errors import FileFormatError, InvalidInputError
@@ -41,13 +47,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = add_command(subparsers, "achievable", doc=__doc__, epilog=_EPILOG,
                     help="decide whether a loss vector is achievable; certificate if not "
                          "(Remark 3.3)")
-    add_input(p, "data", label="DATA.csv", metavar="DATA.csv",
+    add_input(p, "data", label="data file", metavar="DATA.csv",
               help="CSV with a header row: features then m label columns, all in [-1, 1]")
     add_header_argument(p)
     p.add_argument("--arch", required=True, help="architecture, e.g. 1-1 or 2-1-1")
     p.add_argument("--activation", default="relu", help="hidden activation (default relu)")
     p.add_argument("--loss", required=True, help=f"one of {', '.join(LOSSES)}")
-    p.add_argument("--bits", type=int, required=True, help="bits per coordinate of the grid")
+    p.add_argument("--bits", type=BITS, required=True, help="bits per coordinate of the grid")
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument("--target-loss", type=finite_float, help="target average loss A")
     add_input(target, "--target-vector", label="--target-vector",

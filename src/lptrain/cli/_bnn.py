@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from lptrain.bnn import SOLVERS, check_binary, parse_biu_arch, train_bnn
-from lptrain.cli._common import add_header_argument, parse_memory, positive_float
+from lptrain.cli._common import add_header_argument, int_in, parse_memory, positive_float
 from lptrain.cli._runtime import add_command, add_input, add_output, write_output
 from lptrain.data import load_csv
 from lptrain.errors import InvalidInputError, TooLargeError
@@ -34,10 +34,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``bnn`` command."""
     p = add_command(subparsers, "bnn", doc=__doc__, epilog=_EPILOG,
                     help="train a binarized (BiU) network exactly on 0/1 data (Appendix C)")
-    add_input(p, "data", label="DATA.csv", metavar="DATA.csv",
+    add_input(p, "data", label="data file", metavar="DATA.csv",
               help="CSV file with a header row; 0/1 features then 0/1 labels")
     p.add_argument("--arch", required=True, help="layer widths n-w1-...-m, e.g. 2-2-1")
-    p.add_argument("--targets", type=int, default=None,
+    p.add_argument("--targets", type=int_in(1), default=None,
                    help="number of label columns m at the end (default: m of --arch)")
     add_header_argument(p)
     p.add_argument("--solver", choices=SOLVERS, default="lp",

@@ -13,7 +13,7 @@ import math
 from typing import Any
 
 from lptrain._jsonable import EXACT_INT_LIMIT, format_count
-from lptrain.cli._common import positive_float
+from lptrain.cli._common import BITS, int_in, positive_float
 from lptrain.cli._runtime import add_command
 from lptrain.errors import InvalidInputError
 from lptrain.generalization import loss_range, theorem_6_2_samples
@@ -27,7 +27,7 @@ from lptrain.sizes import (
     table1_row,
 )
 
-__all__ = ["register", "run", "bounds_report"]
+__all__ = ["register", "bounds_report", "print_human"]
 
 _EPILOG = f"""architectures (--arch): {ARCH_HELP}.
 activations: relu, leaky_relu[:slope], tanh, hard_tanh, elu[:alpha<=1], identity
@@ -45,16 +45,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     help="Lipschitz constant, grid and polytope sizes for an architecture")
     p.add_argument("--arch", required=True, help="architecture, e.g. 2-3-1 (see below)")
     p.add_argument("--loss", required=True, help=f"one of {', '.join(LOSSES)}")
-    p.add_argument("--samples", "-D", required=True, type=int, help="number of samples D")
+    p.add_argument("--samples", "-D", required=True, type=int_in(1), help="number of samples D")
     grid = p.add_mutually_exclusive_group(required=True)
     grid.add_argument("--eps", type=positive_float,
                       help="target error eps (bits = ceil(log2(2L/eps)))")
-    grid.add_argument("--bits", type=int, help="bits per coordinate (1..30)")
+    grid.add_argument("--bits", type=BITS, help="bits per coordinate (1..30)")
     p.add_argument("--activation", default="relu", help="hidden activation (default relu)")
     p.add_argument("--regularizer", default=None, help="e.g. l1:0.01 or l2:0.5")
     p.add_argument("--method", default="paper", choices=("paper", "refined"),
                    help="Lipschitz constant: the paper's §4 (default) or the refined one")
-    p.add_argument("--points", type=int, default=None,
+    p.add_argument("--points", type=int_in(1), default=None,
                    help="data-informed variant (Remark 3.2): |P| candidate (x, y) points")
     p.add_argument("--alpha", type=float, default=None,
                    help="confidence 1-alpha: add Theorem 6.2's sample size and the size of "

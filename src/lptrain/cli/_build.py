@@ -17,6 +17,7 @@ from lptrain.cli._common import (
     add_header_argument,
     add_model_arguments,
     add_output_arguments,
+    int_in,
     network_from_args,
     parse_memory,
     progress_enabled,
@@ -42,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = add_command(subparsers, "build", doc=__doc__, epilog=_EPILOG,
                     help="build the data-independent ERM polytope (Main Theorem 3.1)")
     add_model_arguments(p)
-    p.add_argument("--samples", "-D", required=True, type=int, help="number of samples D")
+    p.add_argument("--samples", "-D", required=True, type=int_in(1), help="number of samples D")
     add_input(p, "--points", label="--points", default=None, metavar="FILE.csv",
               help="data-informed points (Remark 3.2) instead of the full (x, y) grid")
     add_header_argument(p)

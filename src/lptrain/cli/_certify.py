@@ -55,10 +55,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``certify`` command."""
     p = add_command(subparsers, "certify", doc=__doc__, epilog=_EPILOG,
                     help="certified gap between a model and the global optimum of its ERM")
-    add_input(p, "model", label="model file", metavar="MODEL",
+    add_input(p, "model", label="model or params file", metavar="MODEL",
               help="model.json written by lptrain, or a params file (.npz/.json) when --arch "
                    "is given")
-    add_input(p, "data", label="DATA.csv", metavar="DATA.csv",
+    add_input(p, "data", label="data file", metavar="DATA.csv",
               help="CSV data file (header row; targets in the last columns)")
     p.add_argument("--gap", type=positive_float, default=1e-2,
                    help="target gap (default 0.01)")
@@ -84,7 +84,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _real(name: str, value: Any, source: str) -> np.ndarray:
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except ValueError:
+        raise InvalidInputError(f"{source}: {name} is a ragged nested list (rows of different "
+                                "lengths); give a flat list of N numbers or arrays of the "
+                                "group shapes") from None
     if arr.dtype.kind == "c":
         raise InvalidInputError(f"{source}: {name} holds complex numbers; parameters must be "
                                 "real")
@@ -167,11 +172,11 @@ def _model_data(args: argparse.Namespace, model: ModelFile) -> tuple[Any, str]:
         ds = load_csv(args.data, target=target, n_targets=_n_targets(model),
                       header=args.header, features=features)
     except InvalidInputError as exc:
-        if features is None or "feature columns" not in str(exc):
+        if features is None or "the feature columns must be" not in str(exc):
             raise
-        raise InvalidInputError(f"{exc}: the model was trained on them; rename the columns, "
-                                "or pass --by-position to use the first columns in order"
-                                ) from None
+        raise InvalidInputError(f"{exc}, the columns the model was trained on: rename the "
+                                f"columns, or pass --by-position to take the first "
+                                f"{model.network.n} columns in order") from None
     if ds.X.shape[1] != model.network.n:
         raise InvalidInputError(f"{args.data} has {ds.X.shape[1]} feature columns but the model "
                                 f"has n={model.network.n} inputs")
@@ -186,6 +191,10 @@ def _problem(args: argparse.Namespace) -> dict[str, Any]:
             if value is not None:
                 raise InvalidInputError(f"{flag} is for foreign weights (with --arch); a model "
                                         "file carries its own loss and scaling")
+        if Path(args.model).suffix != ".json":
+            raise InvalidInputError(
+                f"{args.model}: without --arch, certify reads a model file written by lptrain "
+                "(.json); for foreign weights (.npz or .json arrays) give --arch and --loss")
         model = load_model(args.model)
         net, params, loss = model.network, model.params, model.loss
         ds, _ = _model_data(args, model)

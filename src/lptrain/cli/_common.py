@@ -43,6 +43,8 @@ __all__ = [
     "to_jsonable",
     "positive_float",
     "finite_float",
+    "int_in",
+    "BITS",
     "flat_training",
     "clip_data",
     "scheduler",
@@ -78,10 +80,31 @@ def finite_float(text: str) -> float:
     return _number(text)
 
 
+def int_in(lo: int, hi: int | None = None) -> Any:
+    """argparse type: an integer in ``[lo, hi]`` (``hi=None``: no upper end)."""
+    want = f"an integer in [{lo}, {hi}]" if hi is not None else f"an integer >= {lo}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {want}; got {text!r}") from None
+        if value < lo or (hi is not None and value > hi):
+            raise argparse.ArgumentTypeError(f"expected {want}; got {text!r}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+#: ``--bits``: the grid of §3.1 has 2**bits levels per coordinate (Lemma 3.1).
+BITS = int_in(1, 30)
+
+
 def add_grid_arguments(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
     """``--bits B | --eps E`` (mutually exclusive): the grid of §3.1."""
     grid = parser.add_mutually_exclusive_group(required=required)
-    grid.add_argument("--bits", type=int, help="bits per coordinate, 1..30 (grid of 2**bits)")
+    grid.add_argument("--bits", type=BITS, help="bits per coordinate, 1..30 (grid of 2**bits)")
     grid.add_argument("--eps", type=positive_float,
                       help="target accuracy eps; bits = ceil(log2(2L/eps)) (Lemma 3.1)")
 
@@ -178,6 +201,10 @@ def warn(message: str) -> None:
     print(f"note: {message}", file=sys.stderr)
 
 
+#: Seconds to wait for ``--scheduler`` before refusing it.
+SCHEDULER_TIMEOUT = 10
+
+
 @contextlib.contextmanager
 def scheduler(address: str | None, used: bool, why: str = "--gap or --solver lazy"
               ) -> Iterator[Any]:
@@ -197,12 +224,12 @@ def scheduler(address: str | None, used: bool, why: str = "--gap or --solver laz
         _, location = parse_address(address)
         host, _, port = location.rpartition(":")
         if not host or not port.isdigit() or " " in location:
-            raise ValueError("expected host:port")
+            raise ValueError("it has no host:port")
     except (ValueError, TypeError) as exc:
-        raise InvalidInputError(f"--scheduler {address!r} is not a scheduler address ({exc}); "
-                                "expected e.g. tcp://10.0.0.5:8786") from None
+        raise InvalidInputError(f"--scheduler {address!r} is not a Dask scheduler address "
+                                f"({exc}); give one like tcp://10.0.0.5:8786") from None
     try:
-        client = distributed.Client(address, timeout=10, set_as_default=False)
+        client = distributed.Client(address, timeout=SCHEDULER_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise InvalidInputError(f"--scheduler {address}: cannot connect to a Dask scheduler "
                                 f"there ({exc}); is it running?") from None

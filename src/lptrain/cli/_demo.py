@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from lptrain.cli._common import (
+    BITS,
     add_output_arguments,
     flat_training,
     positive_float,
@@ -59,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "created if missing)")
     add_output(p, "--out-dir", label="plot", make_folder=True,
                derive=lambda a: None if a.no_plot else Path(a.out_dir) / PLOT_NAME)
-    p.add_argument("--bits", type=int, default=None,
+    p.add_argument("--bits", type=BITS, default=None,
                    help=f"grid bits per coordinate (default {DEFAULT_BITS}; --quick: "
                         f"{QUICK_BITS}); each extra bit multiplies the work by 2**7")
     p.add_argument("--gap", type=positive_float, default=None,

@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     help="apply a trained model file to the rows of a CSV file")
     add_input(p, "model", label="model file", metavar="model.json",
               help="a model file (lptrain train -o)")
-    add_input(p, "data", label="DATA.csv", metavar="DATA.csv", help="CSV file with a header row")
+    add_input(p, "data", label="data file", metavar="DATA.csv", help="CSV file with a header row")
     add_header_argument(p)
     p.add_argument("--by-position", action="store_true",
                    help="use the first n columns in order, whatever their names (the CSV "
@@ -62,8 +62,9 @@ def _columns(p: Path, header: list[str], model: ModelFile, by_position: bool) ->
                                                    else model.network.m)
         if len(header) not in (n, n + targets):
             raise InvalidInputError(
-                f"{p} has {len(header)} columns but --by-position needs exactly the model's "
-                f"{n} input{s} (n={n}), or those followed by its {targets} target column(s)")
+                f"{p} has {len(header)} column{'s' if len(header) != 1 else ''} but "
+                f"--by-position needs exactly the model's {n} input{s} (n={n}), or those "
+                f"followed by its {targets} target column(s)")
         return list(range(n))
     if names:
         missing = [name for name in names if name not in header]

@@ -83,7 +83,7 @@ class CommandParser(argparse.ArgumentParser):
     that ``--json`` can report them as one JSON object."""
 
     def error(self, message: str) -> Any:  # type: ignore[override]
-        exc = UsageError(f"{message} (see {self.prog} --help)")
+        exc = UsageError(message)
         exc.parser = self
         raise exc
 
@@ -127,49 +127,51 @@ def add_output(parser: argparse.ArgumentParser, *flags: str, label: str,
     return action
 
 
-def _inputs(args: argparse.Namespace) -> list[tuple[str, str]]:
+def _inputs(args: argparse.Namespace) -> list[tuple[str, str, str]]:
+    """(label, path, how the user wrote it) of every input file named on the command line."""
     found = []
     for dest, label, _ in getattr(args, "_inputs", []):
         value = getattr(args, dest, None)
         if value is not None:
-            found.append((label, str(value)))
+            found.append((label, str(value), str(value)))
     arch = getattr(args, "arch", None)
     if isinstance(arch, str) and arch.startswith("@"):
-        found.append(("--arch", arch[1:]))
+        found.append(("--arch", arch[1:], arch))
     return found
 
 
 def check_paths(args: argparse.Namespace) -> dict[str, Path]:
     """Check every declared input exists and every output can be written, names no input
-    and no other output; → {dest or flag: output path}. Runs before the work starts."""
+    and no other output; → {flag: output path}. Runs before the work starts."""
     inputs = _inputs(args)
-    for label, value in inputs:
+    for label, value, shown in inputs:
         path = Path(value)
         if not path.exists():
-            raise InvalidInputError(f"{label} {value}: no such file")
+            raise InvalidInputError(f"{label} {shown}: no such file")
         if path.is_dir():
-            raise InvalidInputError(f"{label} {value} is a folder; expected a file")
+            raise InvalidInputError(f"{label} {shown} is a folder; expected a file")
         if not os.access(path, os.R_OK):
-            raise InvalidInputError(f"{label} {value} cannot be read (permission denied)")
+            raise InvalidInputError(f"{label} {shown} cannot be read (permission denied)")
+    named = [(label, value) for label, value, _ in inputs]
     outputs: dict[str, Path] = {}
     for dest, label, flag, suffixes, derive, make_folder in getattr(args, "_outputs", []):
         value = derive(args) if derive is not None else getattr(args, dest, None)
         if value is None:
             continue
         path = Path(value)
+        for other_flag, other in outputs.items():
+            if str(value).strip() and _same_path(path, other):
+                raise InvalidInputError(f"{flag} {value} and {other_flag} {other} name the same "
+                                        "file; give each output its own name")
+        if make_folder:
+            _check_creatable(path, flag, named)
+        else:
+            check_output_path(value, flag, inputs=named)
         if suffixes and path.suffix.lower() not in suffixes:
             raise InvalidInputError(
                 f"{flag} {value}: the {label} is written as {' or '.join(suffixes)}; give a "
                 f"name ending in {suffixes[0]}")
-        for other_flag, other in outputs.items():
-            if _same_path(path, other):
-                raise InvalidInputError(f"{flag} {value} and {other_flag} {other} name the same "
-                                        "file; give each output its own name")
-        if make_folder:
-            _check_creatable(path, flag, inputs)
-        else:
-            check_output_path(path, flag, inputs=inputs)
-        outputs[dest or flag] = path
+        outputs[flag] = path
     return outputs
 
 
@@ -185,7 +187,7 @@ def _check_creatable(path: Path, flag: str, inputs: list[tuple[str, str]]) -> No
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     if not folder.is_dir():
-        raise InvalidInputError(f"{flag} {path.parent}: {folder} is not a folder")
+        raise InvalidInputError(f"{flag} {path.parent}: {folder} is a file, not a folder")
     probe = folder / f".{path.name}.probe"
     check_output_path(probe if folder != path.parent else path, flag, inputs=inputs)
 
@@ -243,6 +245,15 @@ def _signals() -> Iterator[None]:
     finally:
         for sig, previous in old.items():
             signal.signal(sig, previous if previous is not None else signal.SIG_DFL)
+
+
+def _named_command(parser: argparse.ArgumentParser, argv: Sequence[str]) -> str | None:
+    """The command argv names, when argparse failed before it could say."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            first = next((a for a in argv if not a.startswith("-")), None)
+            return first if first in action.choices else None
+    return None
 
 
 def _ignore_interrupts() -> None:
@@ -308,12 +319,12 @@ def run_main(parser: argparse.ArgumentParser, argv: Sequence[str]) -> int:
             message = f"stopped by {name} after {elapsed:.1f} s{done}"
             return _report_error(command, kind, message, code, json_mode, signal=name)
         except UsageError as exc:
-            if exc.parser is not None and exc.parser.prog.startswith("lptrain "):
-                command = command or exc.parser.prog.split()[-1]
+            command = command or _named_command(parser, argv)
             if not json_mode and exc.parser is not None:
                 exc.parser.print_usage(sys.stderr)
-            return _report_error(command, "UsageError", str(exc), EXIT_CODES["usage"],
-                                 json_mode)
+            where = f"lptrain {command}" if command else "lptrain"
+            return _report_error(command, "UsageError", f"{exc} (see {where} --help)",
+                                 EXIT_CODES["usage"], json_mode)
         except LPTrainError as exc:
             extra = {"result": exc.result} if getattr(exc, "result", None) else {}
             return _report_error(command, type(exc).__name__, str(exc), EXIT_CODES["error"],

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from lptrain.cli._common import add_header_argument
+from lptrain.cli._common import add_header_argument, int_in
 from lptrain.cli._runtime import add_command, add_input
 from lptrain.data import load_csv
 from lptrain.errors import InvalidInputError
@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--arch", required=True, help="architecture or a named network (below)")
     p.add_argument("--samples", "-D", required=True,
                    help="number of samples D, or a comma-separated list (e.g. 1,2,4,8)")
-    p.add_argument("--bits", type=int, required=True, help="bits per variable (1..8)")
+    p.add_argument("--bits", type=int_in(1, 8), required=True, help="bits per variable (1..8)")
     p.add_argument("--activation", default="relu", help="hidden activation (default relu)")
     p.add_argument("--loss", default="abs", help="loss of the outputs L_d (default abs)")
     add_input(p, "--data", label="--data", default=None,

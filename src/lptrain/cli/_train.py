@@ -28,6 +28,7 @@ from lptrain.cli._common import (
     add_output_arguments,
     clip_data,
     flat_training,
+    int_in,
     network_from_args,
     parse_memory,
     positive_float,
@@ -36,6 +37,8 @@ from lptrain.cli._common import (
 )
 from lptrain.cli._runtime import add_command, add_input, add_output, write_output
 from lptrain.data import load_csv
+from lptrain.errors import InvalidInputError
+from lptrain.nn.losses import get_loss
 from lptrain.trainer import LPTrainer, solver_names, training_report
 
 __all__ = ["register", "run", "train_report", "format_certificate", "certificate_status",
@@ -56,12 +59,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = add_command(subparsers, "train", doc=__doc__, epilog=_EPILOG,
                     help="train a network on a CSV file by linear programming, with a "
                          "certificate")
-    add_input(p, "data", label="DATA.csv", metavar="DATA.csv", help="CSV file with a header row")
+    add_input(p, "data", label="data file", metavar="DATA.csv", help="CSV file with a header row")
     add_model_arguments(p, grid_required=False)
     p.add_argument("--target", action="append", default=None, metavar="COL",
                    help="target column name or 0-based index (repeat for several); "
                         "default: the last column")
-    p.add_argument("--targets", type=int, default=1, metavar="m",
+    p.add_argument("--targets", type=int_in(1), default=1, metavar="m",
                    help="number of target columns at the end (default 1)")
     add_header_argument(p)
     p.add_argument("--scale", action="store_true",
@@ -98,12 +101,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run, human=print_human)
 
 
+#: Losses that take class labels (text targets) as well as numbers.
+_LABEL_LOSSES = ("hinge", "cross_entropy")
+
+
+def _check_problem(args: argparse.Namespace, data: Any) -> None:
+    """Refuse, naming the options, what the trainer would refuse in its own terms."""
+    if args.bits is None and args.eps is None and args.polytope is None and args.gap is None:
+        raise InvalidInputError("give the grid: --bits B or --eps E (§3.1), or --polytope FILE "
+                                "written by lptrain build")
+    loss = get_loss(args.loss).name
+    if data.y.dtype.kind != "f" and loss not in _LABEL_LOSSES:
+        first = str(data.y.ravel()[0])
+        raise InvalidInputError(
+            f"{args.data}: the target column {list(data.target_names)} holds class labels "
+            f"({first!r}, ...) but the loss {loss} needs numbers; use --loss hinge or "
+            "cross_entropy for classification, or pick the numeric target with --target")
+
+
 def train_report(args: argparse.Namespace) -> tuple[LPTrainer, dict[str, Any], Any]:
     """Fit the model the arguments describe; → (trainer, JSON report, dataset)."""
     targets: Any = args.target
     if targets is not None and len(targets) == 1:
         targets = targets[0]
     data = load_csv(args.data, target=targets, n_targets=args.targets, header=args.header)
+    _check_problem(args, data)
     notes: list[str] = []
     X, y = data.X, data.y
     if not args.scale:

@@ -176,13 +176,14 @@ def check_face_table(face: Face) -> dict[str, Any]:
     bad = np.argwhere(~(diff <= allowed))
     if bad.size:
         i, j = (int(v) for v in bad[0])
-        where = (f"entry (data point {int(rows[i])}, φ column {j}) is {have[i, j]!r} but "
-                 f"the network and loss give {want[i, j]!r} ({bad.shape[0]} of {diff.size} "
-                 "entries of this face disagree)")
+        where = (f"entry (data point {int(rows[i])}, φ column {j}) is {float(have[i, j])!r} "
+                 f"but the network and loss give {float(want[i, j])!r} ({bad.shape[0]} of "
+                 f"{diff.size} entries of this face disagree)")
         if getattr(poly, "table_source", "computed") == "file":
             raise FileFormatError(
-                f"the polytope's loss table disagrees with its own network: {where}; the "
-                "file was edited or damaged, so it is refused: rebuild it with lptrain build")
+                f"{getattr(poly, 'source', 'the polytope file')}: the loss table disagrees with "
+                f"its own network: {where}; the file was edited or damaged, so it is refused: "
+                "rebuild it with lptrain build")
         raise CertificateError(f"the loss table disagrees with the reference evaluator: "
                                f"{where}")
     return {"entries": int(diff.size), "max_difference": float(diff.max(initial=0.0)),

@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from lptrain._io import load_npz, save_npz
+from lptrain._validation import check_choice
 from lptrain.discretize import GridRange
 from lptrain.erm.guard import check_memory
 from lptrain.erm.table import evaluate_loss_table, phi_grid_indices
-from lptrain._validation import check_choice
 from lptrain.errors import FileFormatError, LPTrainError
 from lptrain.nn.architecture import Network
 from lptrain.nn.evaluate import loss_matrix
@@ -80,9 +80,9 @@ def _spot_check(poly: ERMPolytope, table: np.ndarray, path: Path) -> None:
 def _compare(have: float, want: float, where: tuple[int, int], path: Path) -> None:
     if not math.isclose(want, have, rel_tol=1e-9, abs_tol=1e-12):
         raise FileFormatError(
-            f"{path}: loss table entry {where} is {have!r} but the network and loss give "
-            f"{want!r}; the file does not match its metadata (edited or damaged): rebuild it "
-            "with lptrain build")
+            f"{path}: loss table entry {where} is {float(have)!r} but the network and loss give "
+            f"{float(want)!r}; the file does not match its metadata (edited or damaged): "
+            "rebuild it with lptrain build")
 
 
 def _full_check(poly: ERMPolytope, table: np.ndarray, path: Path) -> None:
@@ -103,11 +103,12 @@ def load_polytope(cls: type[ERMPolytope], path: str | Path, *,
     mode = check_choice("verify", verify, ("sample", "full"))
     p = Path(path)
     arrays, meta = load_npz(p, kind=KIND, versions=[VERSION])
+    table = arrays.get("loss_table")
+    if table is None or table.dtype != np.float64:
+        raise FileFormatError(f"{p}: the loss table must be an array of float64; it is "
+                              f"{'missing' if table is None else table.dtype}")
     try:
         network = Network.from_dict(meta["network"])
-        table = arrays["loss_table"]
-        if table.dtype != np.float64:
-            raise TypeError(f"loss_table has dtype {table.dtype}; expected float64")
         samples, bits = meta["samples"], meta["bits"]
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in (samples, bits)):
             raise TypeError(f"samples and bits must be integers; got {samples!r}, {bits!r}")
@@ -153,6 +154,7 @@ def load_polytope(cls: type[ERMPolytope], path: str | Path, *,
     poly.build_seconds["loaded"] = time.perf_counter() - start
     poly.build_seconds["table_check"] = checked
     poly.table_source = "file"
+    poly.source = str(p)
     return poly
 
 

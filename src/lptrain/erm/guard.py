@@ -121,6 +121,8 @@ def format_bytes(n: int | float) -> str:
     value = float(n)
     for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
         if abs(value) < 1024 or unit == "PiB":
+            if unit == "PiB" and abs(value) >= 1e5:
+                return f"{value:.3g} PiB"
             return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     raise AssertionError("unreachable")  # pragma: no cover

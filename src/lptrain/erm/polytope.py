@@ -171,6 +171,7 @@ class ERMPolytope:
         #: where the loss table came from: "computed" (build) or "file" (load); a table
         #: from a file is never used in place of a recomputation (erm.certificate)
         self.table_source: str | None = None
+        self.source: str | None = None  # the file it was loaded from
         self.phi_index: np.ndarray | None = None
         self.reg_costs: np.ndarray | None = None
         self.lifted: LiftedLP | None = None

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from lptrain.errors import InvalidInputError, TooLargeError
+from lptrain.errors import FileFormatError, InvalidInputError, TooLargeError
 from lptrain.nn.activations import Activation, get_activation
 from lptrain.nn.architecture import Network, Node
 
@@ -411,7 +411,7 @@ def _from_file(path: str) -> Network:
         raise InvalidInputError(f"--arch @{path}: not JSON ({exc})") from None
     try:
         return Network.from_dict(data.get("network", data) if isinstance(data, dict) else {})
-    except InvalidInputError as exc:
+    except (InvalidInputError, FileFormatError) as exc:
         raise InvalidInputError(f"--arch @{path}: {exc}") from None
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError,
             OverflowError) as exc:
