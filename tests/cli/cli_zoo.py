@@ -9,7 +9,9 @@ and no traceback on stderr.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import zipfile
 from pathlib import Path
@@ -208,16 +210,17 @@ def snapshot(folder: Path) -> dict[str, str]:
     return out
 
 
-def run_cli(capsys: Any, argv: list[str]) -> tuple[int, dict[str, Any], str]:
+def run_cli(argv: list[str]) -> tuple[int, dict[str, Any], str]:
     """Run ``lptrain ARGV --json`` in process; check one schema-valid JSON object on stdout
     and no traceback on stderr; → (exit code, the object, stderr)."""
-    code = main([*argv, "--json"] if "--json" not in argv else argv)
-    captured = capsys.readouterr()
-    lines = captured.out.splitlines()
-    assert len(lines) == 1, captured.out
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([*argv, "--json"] if "--json" not in argv else argv)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 1, out.getvalue()
     obj = json.loads(lines[0])
     command = obj.get("command") or "train"  # an unknown command: any schema's error object
     validate_output(command, obj)
-    assert "Traceback" not in captured.err, captured.err
+    assert "Traceback" not in err.getvalue(), err.getvalue()
     assert (code == 0) == ("error" not in obj) and obj.get("exit_code", 0) == code
-    return code, obj, captured.err
+    return code, obj, err.getvalue()

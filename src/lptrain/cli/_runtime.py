@@ -330,7 +330,7 @@ def run_main(parser: argparse.ArgumentParser, argv: Sequence[str]) -> int:
             return _report_error(command, type(exc).__name__, str(exc), EXIT_CODES["error"],
                                  json_mode, **extra)
         except MemoryError as exc:
-            message = (f"ran out of memory ({exc or 'no details'}): use a smaller problem "
+            message = (f"ran out of memory ({str(exc) or 'no details'}): use a smaller problem "
                        "(fewer bits, samples or widths) or a lower --max-memory")
             return _report_error(command, "OutOfMemory", message, EXIT_CODES["error"],
                                  json_mode)
