@@ -62,7 +62,7 @@ def test_wrong_kind_and_mismatched_table_are_refused(saved, tmp_path):
     arrays, meta = load_npz(forged, kind="polytope", versions=[1])
     arrays["loss_table"] = arrays["loss_table"] + 0.5     # valid checksum, wrong numbers
     save_npz(forged, arrays, meta, kind="polytope", version=1)
-    with pytest.raises(FileFormatError, match="does not match its metadata"):
+    with pytest.raises(FileFormatError, match="the table disagrees with its own network"):
         ERMPolytope.load(forged)
     meta["samples"] = 7
     save_npz(forged, {"loss_table": arrays["loss_table"]}, meta, kind="polytope", version=1)
@@ -134,7 +134,7 @@ def test_verified_means_recomputed_a_forged_table_is_refused(saved, tmp_path, mo
     X, Y = random_data(fam, 6, np.random.default_rng(7))
     truth = poly.face(X, Y).solve("structured")
     path, target = _forged(tmp_path, fam, poly, X, Y)
-    loaded = ERMPolytope.load(path)
+    loaded = ERMPolytope.load(path, verify="sample")
     assert loaded.table_source == "file" and loaded.source == str(path)
     with pytest.raises(FileFormatError, match=r"forged.npz: the loss table disagrees with "
                                               r"its own network: entry \(data point \d+, φ "
@@ -147,7 +147,7 @@ def test_verified_means_recomputed_a_forged_table_is_refused(saved, tmp_path, mo
     # what the check stands between: without it HiGHS returns the forged optimum, "verified"
     monkeypatch.setattr(face_module, "check_face_table",
                         lambda face: {"entries": 0, "max_difference": 0.0, "agree": True})
-    wrong = ERMPolytope.load(path).face(X, Y).solve("highs")
+    wrong = ERMPolytope.load(path, verify="sample").face(X, Y).solve("highs")
     assert wrong.lp_value < truth.lp_value - 1e-6 and wrong.certificate.verified
 
 
@@ -156,11 +156,11 @@ def test_full_verification_on_load_refuses_any_edit(saved, tmp_path):
     X, Y = random_data(fam, 6, np.random.default_rng(8))
     forged, target = _forged(tmp_path, fam, poly, X, Y, value=0.125)
     with pytest.raises(FileFormatError, match=rf"loss table entry \(\d+, {target}\) is 0.125 "
-                                              "but the network and loss give"):
-        ERMPolytope.load(forged, verify="full")
+                                              "but the stored network and loss give"):
+        ERMPolytope.load(forged)  # verify="full", the default
     loaded = ERMPolytope.load(path, verify="full")
     assert loaded.build_seconds["table_check"] >= 0
-    with pytest.raises(InvalidInputError, match="verify must be one of 'sample', 'full'"):
+    with pytest.raises(InvalidInputError, match="verify must be one of 'full', 'sample'"):
         ERMPolytope.load(path, verify="none")
 
 

@@ -10,11 +10,12 @@ than the table), the size guard applies, the exact sizes are compared with the s
 ones, and ε, L and the regularizer costs are recomputed from the stored network.
 
 The checksum only detects accidents (anyone can recompute it), so the loss table is never
-trusted: ``verify="sample"`` (default) re-evaluates table entries at random positions on
-load, and every face solved on the loaded polytope recomputes each entry it uses before
-its answer may be called verified (:func:`lptrain.erm.certificate.check_face_table`);
-``verify="full"`` recomputes the whole table on load (as expensive as the build's
-evaluation pass). Any disagreement refuses the file.
+trusted: ``verify="full"`` (default) recomputes the whole table on load with the numpy
+reference evaluator and refuses any disagreement — measured at 1–2 % of a load, which is
+dominated by the LP assembly (``benchmarks/bench_polytope_verify.py``); ``verify="sample"``
+re-evaluates only random entries. Either way every HiGHS face solve recomputes each cost
+of its face before its answer may be called verified
+(:func:`lptrain.erm.certificate.check_face_table`).
 """
 
 from __future__ import annotations
@@ -80,9 +81,9 @@ def _spot_check(poly: ERMPolytope, table: np.ndarray, path: Path) -> None:
 def _compare(have: float, want: float, where: tuple[int, int], path: Path) -> None:
     if not math.isclose(want, have, rel_tol=1e-9, abs_tol=1e-12):
         raise FileFormatError(
-            f"{path}: loss table entry {where} is {float(have)!r} but the network and loss give "
-            f"{float(want)!r}; the file does not match its metadata (edited or damaged): "
-            "rebuild it with lptrain build")
+            f"{path}: loss table entry {where} is {float(have)!r} but the stored network and "
+            f"loss give {float(want)!r}: the table disagrees with its own network (the file "
+            "was edited or damaged); rebuild it with lptrain build")
 
 
 def _full_check(poly: ERMPolytope, table: np.ndarray, path: Path) -> None:
@@ -96,11 +97,11 @@ def _full_check(poly: ERMPolytope, table: np.ndarray, path: Path) -> None:
 
 
 def load_polytope(cls: type[ERMPolytope], path: str | Path, *,
-                  max_memory: int | float | str | None = None, verify: str = "sample"
+                  max_memory: int | float | str | None = None, verify: str = "full"
                   ) -> ERMPolytope:
     """Load a polytope saved by :func:`save_polytope` and re-assemble its LP; ``verify``
-    is ``"sample"`` or ``"full"`` (see the module docstring)."""
-    mode = check_choice("verify", verify, ("sample", "full"))
+    is ``"full"`` or ``"sample"`` (see the module docstring)."""
+    mode = check_choice("verify", verify, ("full", "sample"))
     p = Path(path)
     arrays, meta = load_npz(p, kind=KIND, versions=[VERSION])
     table = arrays.get("loss_table")

@@ -341,12 +341,12 @@ class ERMPolytope:
 
     @classmethod
     def load(cls, path: str | Path, *, max_memory: int | float | str | None = None,
-             verify: str = "sample") -> ERMPolytope:
+             verify: str = "full") -> ERMPolytope:
         """Load a saved polytope and re-assemble its LP (size guard applies).
 
-        ``verify``: ``"sample"`` (default) re-evaluates random table entries now and every
-        entry a face uses when it is solved; ``"full"`` recomputes the whole table now
-        (the cost of the build's evaluation pass) and refuses any disagreement.
+        ``verify``: ``"full"`` (default) recomputes the whole loss table from the stored
+        network and refuses any disagreement; ``"sample"`` re-evaluates random entries
+        only. Either way a HiGHS face solve recomputes every cost of its face.
         """
         from lptrain.erm.files import load_polytope
         return load_polytope(cls, path, max_memory=max_memory, verify=verify)
