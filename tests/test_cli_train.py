@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from lptrain.cli import main
+from lptrain.cli._schemas import validate_output
 
 TRAIN_KEYS = ("params", "lp_objective", "erm", "epsilon", "lower_bound", "lower_bound_kind",
               "upper_bound", "a_priori_upper_bound", "solver", "seconds", "timings",
@@ -125,7 +126,8 @@ def test_errors_name_the_fix(tmp_path, capsys, line_csv):
     assert "X has 2 columns but the network has 3 inputs (n=3)" in capsys.readouterr().err
     d = _json(capsys, ["train", line_csv, "--arch", "2-1", "--loss", "abs", "--scale",
                        "--json"], code=1)
-    assert d["error"] == "InvalidInputError" and "exactly one of bits and eps" in d["message"]
+    assert d["error"] == "InvalidInputError" and d["message"] == (
+        "give the grid: --bits B or --eps E (§3.1), or --polytope FILE written by lptrain build")
 
 
 def test_predict_refuses_tampered_model_and_wrong_columns(tmp_path, capsys, line_csv):
@@ -169,6 +171,7 @@ def test_demo_quick(tmp_path, capsys, monkeypatch):
     pytest.importorskip("sklearn")
     monkeypatch.delenv("LPTRAIN_BACKEND")  # the main job runs on the default (fast) kernels
     d = _json(capsys, ["demo", "--quick", "--json", "--out-dir", str(tmp_path)])
+    validate_output("demo", d)
     tr, en = d, d["enumeration"]
     assert set(TRAIN_KEYS) <= set(tr) and tr["bits"] == 2 and tr["D"] == 442
     assert en["same_value"] and en["value"] == pytest.approx(tr["lp_objective"], abs=1e-9)

@@ -203,60 +203,60 @@ def load_csv(
     ([[0.5, -1.0], [0.0, 0.25]], [1.0, 0.0], ('t',))
     """
     p = Path(path)
-    header, cells = read_csv_cells(p, header)
-    ncol = len(header)
+    columns, cells = read_csv_cells(p, header)
+    ncol = len(columns)
     if ncol == 1:
         raise FileFormatError(
-            f"{p} has a single column {header}; lptrain needs feature columns and target "
-            f"columns separated by commas{_cell_hint(header[0]) if header else ''}")
+            f"{p} has a single column {columns}; lptrain needs feature columns and target "
+            f"columns separated by commas{_cell_hint(columns[0]) if columns else ''}")
     if target is None:
         if not (isinstance(n_targets, int) and not isinstance(n_targets, bool)
                 and 1 <= n_targets < ncol):
             raise InvalidInputError(
                 f"n_targets (--targets) must be an integer in [1, {ncol - 1}]: {p} has "
-                f"{ncol} columns {header} and needs at least one feature column; got "
+                f"{ncol} columns {columns} and needs at least one feature column; got "
                 f"{n_targets!r}")
         tcols = list(range(ncol - n_targets, ncol))
     else:
         wanted = target if isinstance(target, list) else [target]
         tcols = []
         for t in wanted:
-            if isinstance(t, str) and t in header:
-                tcols.append(header.index(t))
+            if isinstance(t, str) and t in columns:
+                tcols.append(columns.index(t))
             elif isinstance(t, str) and t.lstrip("-").isdigit() and -ncol <= int(t) < ncol:
                 tcols.append(int(t) % ncol)
             elif isinstance(t, int) and -ncol <= t < ncol:
                 tcols.append(t % ncol)
             else:
                 raise InvalidInputError(
-                    f"target {t!r} is not a column of {p}; its columns are {header}"
+                    f"target {t!r} is not a column of {p}; its columns are {columns}"
                 )
             if tcols.count(tcols[-1]) > 1:
                 raise InvalidInputError(
-                    f"target {t!r} names column {header[tcols[-1]]!r} of {p} a second time; "
+                    f"target {t!r} names column {columns[tcols[-1]]!r} of {p} a second time; "
                     "name each target column once")
     fcols = [j for j in range(ncol) if j not in tcols]
     if features is not None:
-        missing = [name for name in features if name not in header]
+        missing = [name for name in features if name not in columns]
         if missing:
             raise InvalidInputError(
                 f"{p} has no column{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(repr(m) for m in missing)} (its columns are {header}); the feature "
+                f"{', '.join(repr(m) for m in missing)} (its columns are {columns}); the feature "
                 f"columns must be {list(features)}")
-        fcols = [header.index(name) for name in features]
-        clash = [header[j] for j in fcols if j in tcols]
+        fcols = [columns.index(name) for name in features]
+        clash = [columns[j] for j in fcols if j in tcols]
         if clash:
             raise InvalidInputError(f"{p}: column {clash[0]!r} cannot be both a feature and a "
                                     "target")
     if not fcols:
         raise InvalidInputError(f"{p} has no feature columns left after taking the target(s)")
-    fnames = [header[j] for j in fcols]
+    fnames = [columns[j] for j in fcols]
     X = parse_numeric_cells(p, cells[:, fcols], fnames)
     y: np.ndarray = np.char.strip(cells[:, tcols])
     empty = np.argwhere(y == "")
     if empty.size:
         i, j = (int(v) for v in empty[0])
-        raise FileFormatError(f"{p}: data row {i + 1}, column {header[tcols[j]]!r} is empty; "
+        raise FileFormatError(f"{p}: data row {i + 1}, column {columns[tcols[j]]!r} is empty; "
                               "missing values are not supported: fill or drop the row")
     try:
         y = y.astype(np.float64)
@@ -265,7 +265,7 @@ def load_csv(
     X = check_array(f"X (from {p.name})", X, ndim=2)
     if y.dtype.kind == "f":
         y = check_array(f"y (from {p.name})", y, ndim=2)
-    return Dataset(X, y, tuple(fnames), tuple(header[j] for j in tcols))
+    return Dataset(X, y, tuple(fnames), tuple(columns[j] for j in tcols))
 
 
 @dataclass(frozen=True)

@@ -99,16 +99,16 @@ def add_command(subparsers: Any, name: str, *, doc: str | None, help: str,
     return parser
 
 
-def _append(parser: argparse.ArgumentParser, key: str, item: Any) -> None:
+def _append(parser: Any, key: str, item: Any) -> None:
+    # (an argument group shares its parser's defaults, so inputs in a group register too)
     parser.set_defaults(**{key: [*(parser.get_default(key) or []), item]})
 
 
-def add_input(parser: argparse.ArgumentParser, *flags: str, label: str,
-              **kwargs: Any) -> argparse.Action:
+def add_input(parser: Any, *flags: str, label: str, **kwargs: Any) -> argparse.Action:
     """An argument naming a file the command reads (an output may never be this file)."""
     action = parser.add_argument(*flags, **kwargs)
     _append(parser, "_inputs", (action.dest, label, flags[-1] if flags[0][0] == "-"
-                                else action.metavar or action.dest))
+                                else str(action.metavar or action.dest)))
     return action
 
 
@@ -155,21 +155,21 @@ def check_paths(args: argparse.Namespace) -> dict[str, Path]:
     named = [(label, value) for label, value, _ in inputs]
     outputs: dict[str, Path] = {}
     for dest, label, flag, suffixes, derive, make_folder in getattr(args, "_outputs", []):
-        value = derive(args) if derive is not None else getattr(args, dest, None)
-        if value is None:
+        wanted = derive(args) if derive is not None else getattr(args, dest, None)
+        if wanted is None:
             continue
-        path = Path(value)
+        path = Path(wanted)
         for other_flag, other in outputs.items():
-            if str(value).strip() and _same_path(path, other):
-                raise InvalidInputError(f"{flag} {value} and {other_flag} {other} name the same "
+            if str(wanted).strip() and _same_path(path, other):
+                raise InvalidInputError(f"{flag} {wanted} and {other_flag} {other} name the same "
                                         "file; give each output its own name")
         if make_folder:
             _check_creatable(path, flag, named)
         else:
-            check_output_path(value, flag, inputs=named)
+            check_output_path(wanted, flag, inputs=named)
         if suffixes and path.suffix.lower() not in suffixes:
             raise InvalidInputError(
-                f"{flag} {value}: the {label} is written as {' or '.join(suffixes)}; give a "
+                f"{flag} {wanted}: the {label} is written as {' or '.join(suffixes)}; give a "
                 f"name ending in {suffixes[0]}")
         outputs[flag] = path
     return outputs
@@ -326,7 +326,8 @@ def run_main(parser: argparse.ArgumentParser, argv: Sequence[str]) -> int:
             return _report_error(command, "UsageError", f"{exc} (see {where} --help)",
                                  EXIT_CODES["usage"], json_mode)
         except LPTrainError as exc:
-            extra = {"result": exc.result} if getattr(exc, "result", None) else {}
+            result = getattr(exc, "result", None)
+            extra = {"result": result} if result else {}
             return _report_error(command, type(exc).__name__, str(exc), EXIT_CODES["error"],
                                  json_mode, **extra)
         except MemoryError as exc:
