@@ -335,6 +335,22 @@ CASES = [
      "argument --bits: expected an integer in [1, 8]; got '40' (see lptrain structure --help)"),
     ('value-structure-arch-unknown', 'structure --arch magic -D 2 --bits 2',
      1, 'InvalidInputError', "--arch 'magic': expected layer widths separated by '-', e.g. 2-3-1"),
+    ('size-bo-vertices', 'bo --instance mwis-path --size 100000000',
+     1, 'TooLargeError',
+     '--size 100000000: the path has 100,000,000 vertices; lptrain bo builds instances of up '
+     'to 100,000'),
+    ('size-bo-width', 'bo --instance maxcut-grid --size 40x40',
+     1, 'TooLargeError',
+     '--size 40x40: the grid has treewidth about 40, so the exact LP of Theorem 2.8 has about '
+     '2^41 rows per bag; keep the width at most 16 (e.g. 3x40)'),
+    ('value-bo-size-zero', 'bo --instance maxcut-grid --size 0x5',
+     1, 'InvalidInputError', '--size 0x5: the grid has no vertices; give at least one'),
+    ('size-structure-samples', 'structure --arch 2-1 -D 1,100000 --bits 1',
+     1, 'TooLargeError',
+     "--samples 100000: the node formulation's graph grows with D and its decomposition would "
+     'take hours; use D <= 2000'),
+    ('csv-structure-labels', 'structure --arch 2-1 -D 2 --bits 1 --data labels.csv',
+     1, 'InvalidInputError', '--data labels.csv: the label columns must be numbers in [-1, 1]'),
     ('value-bo-size-text', 'bo --instance maxcut-grid --size 3xx',
      1, 'InvalidInputError', "size for a grid must look like RxC, e.g. 3x20; got '3xx'"),
     ('value-bo-size-path', 'bo --instance maxcut-path --size x',

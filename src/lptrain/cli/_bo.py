@@ -9,12 +9,14 @@ Example::
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any
 
 from lptrain.bo.instances import INSTANCES, make_instance
 from lptrain.bo.solve import solve
 from lptrain.cli._common import positive_float
 from lptrain.cli._runtime import add_command
+from lptrain.errors import InvalidInputError, TooLargeError
 
 __all__ = ["register", "run"]
 
@@ -47,8 +49,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run, human=print_human)
 
 
+#: Instances larger than this (vertices, or the width of the decomposition) are refused
+#: before they are built: the exact LP of Theorem 2.8 has 2^(width+1) rows per bag.
+MAX_VERTICES, MAX_WIDTH = 100_000, 16
+
+
+def _check_size(instance: str, size: str) -> None:
+    """Refuse an instance too large to build, from its size string alone."""
+    numbers = [int(v) for v in re.findall(r"\d+", size)]
+    kind = instance.split("-", 1)[1]
+    if not numbers or (kind == "grid" and len(numbers) != 2):
+        return  # the library names the expected form
+    if kind == "grid":
+        vertices, width = numbers[0] * numbers[1], min(numbers)
+    else:
+        vertices = numbers[0]
+        width = (numbers[1] if len(numbers) > 1 else 3) if kind == "ktree" else 2
+    if vertices < 1:
+        raise InvalidInputError(f"--size {size}: the {kind} has no vertices; give at least one")
+    if vertices > MAX_VERTICES:
+        raise TooLargeError(f"--size {size}: the {kind} has {vertices:,} vertices; lptrain bo "
+                            f"builds instances of up to {MAX_VERTICES:,}")
+    if width > MAX_WIDTH:
+        raise TooLargeError(
+            f"--size {size}: the {kind} has treewidth about {width}, so the exact LP of "
+            f"Theorem 2.8 has about 2^{width + 1} rows per bag; keep the width at most "
+            f"{MAX_WIDTH} (e.g. {'3x' + str(max(numbers)) if kind == 'grid' else '300k3'})")
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Solve the instance the arguments name; the report."""
+    _check_size(args.instance, args.size)
     problem = make_instance(args.instance, args.size, seed=args.seed, weighted=not args.unweighted)
     result = solve(problem, args.method, outputs=args.outputs, time_limit=args.time_limit)
     result.check(problem)

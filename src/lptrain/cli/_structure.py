@@ -17,7 +17,7 @@ from typing import Any
 from lptrain.cli._common import add_header_argument, int_in
 from lptrain.cli._runtime import add_command, add_input
 from lptrain.data import load_csv
-from lptrain.errors import InvalidInputError
+from lptrain.errors import InvalidInputError, TooLargeError
 from lptrain.structure import (
     NAMED_NETWORKS,
     node_brute_force,
@@ -56,6 +56,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run, human=print_human)
 
 
+#: Widths are computed on graphs growing with D (D = 500 takes seconds, the growth is
+#: superlinear): larger D are refused rather than left running for hours.
+MAX_SAMPLES = 2000
+
+
 def _samples(text: str) -> list[int]:
     try:
         values = [int(t) for t in str(text).split(",")]
@@ -64,11 +69,17 @@ def _samples(text: str) -> list[int]:
     if not values or min(values) < 1:
         raise InvalidInputError(f"--samples must be a positive integer or a comma-separated "
                                 f"list of them, e.g. 1,2,4; got {text!r}")
+    if max(values) > MAX_SAMPLES:
+        raise TooLargeError(f"--samples {max(values)}: the node formulation's graph grows with "
+                            f"D and its decomposition would take hours; use D <= {MAX_SAMPLES}")
     return values
 
 
 def _train(args: argparse.Namespace, net: Any) -> dict[str, Any]:
     ds = load_csv(args.data, n_targets=net.m, header=args.header)
+    if ds.y.dtype.kind != "f":
+        raise InvalidInputError(f"--data {args.data}: the label columns must be numbers in "
+                                "[-1, 1]")
     res = train_node_formulation(net, args.loss, ds.X, ds.y, args.bits)
     phi, brute = node_brute_force(net, args.loss, ds.X, ds.y, args.bits)
     return {"samples": int(ds.X.shape[0]), "objective": res.objective, "phi": res.phi.tolist(),
