@@ -215,6 +215,12 @@ def _num(value: Any) -> str:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Entry point of ``lptrain train``: train, write the outputs, return the report."""
+    if args.plot:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise InvalidInputError("--plot needs matplotlib: pip install matplotlib (or "
+                                    "pip install 'lptrain[plot]')") from None
     trainer, report, data = train_report(args)
     report["output"] = report["plot"] = None
     if args.output:
