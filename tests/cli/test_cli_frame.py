@@ -239,3 +239,15 @@ def test_a_refused_build_stays_small(folder, argv):
     code, peak_kib, text = out.stdout.strip().split("\t")
     assert code == "1" and json.loads(text)["error"] == "TooLargeError"
     assert int(peak_kib) < 500 * 1024, f"peak {int(peak_kib) / 1024:.0f} MiB"
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc")
+def test_a_folder_nobody_can_write_is_refused_before_the_work(folder):
+    # /proc takes no new files, not even from root (the chmod test above skips for root)
+    before = snapshot(folder)
+    code, obj, _ = run_cli(["train", "ok.csv", "--arch", "2-1", "--loss", "abs", "--bits",
+                            "2", "-o", "/proc/model.json"])
+    assert (code, obj["error"]) == (1, "InvalidInputError")
+    assert obj["message"].startswith("-o /proc/model.json: cannot write in folder /proc (")
+    assert obj["message"].endswith("); choose another path")
+    assert snapshot(folder) == before
