@@ -151,7 +151,10 @@ def test_verified_means_recomputed_a_forged_table_is_refused(saved, tmp_path, mo
     assert wrong.lp_value < truth.lp_value - 1e-6 and wrong.certificate.verified
 
 
-def test_full_verification_on_load_refuses_any_edit(saved, tmp_path):
+def test_full_verification_on_load_refuses_any_edit(saved, tmp_path, monkeypatch):
+    import lptrain.erm.files as files_module
+
+    monkeypatch.setattr(files_module, "_SPOT_CHECKS", 0)  # only the full recomputation left
     fam, poly, path = saved
     X, Y = random_data(fam, 6, np.random.default_rng(8))
     forged, target = _forged(tmp_path, fam, poly, X, Y, value=0.125)
