@@ -163,7 +163,8 @@ def clip_data(name: str, arr: np.ndarray, notes: list[str], hint: str = "") -> n
 
 
 #: Keys of the branch-and-bound certificate lifted to the top level of ``train``/``demo``.
-_POSTERIOR_KEYS = ("status", "nodes", "rounds", "best_value", "symmetry_groups", "domain")
+_POSTERIOR_KEYS = ("status", "nodes", "rounds", "best_value", "symmetry_groups", "domain",
+                  "method")
 
 
 def flat_training(report: dict[str, Any]) -> dict[str, Any]:
