@@ -26,12 +26,15 @@ def client():
     cluster.close()
 
 
-def test_same_certificate_as_local(client):
+@pytest.mark.parametrize(("method", "batch"), [("boxes", 256), ("patterns", 8)])
+def test_same_certificate_as_local(client, method, batch):
     X, Y = smooth_data(120, seed=7)
     net = dense([2, 1, 1])
-    local = certify_erm(net, "abs", X, Y, target_gap=0.01, progress=False, batch=256)
-    dask = certify_erm(net, "abs", X, Y, target_gap=0.01, progress=False, batch=256,
-                       cluster=client)
+    local = certify_erm(net, "abs", X, Y, target_gap=0.01, progress=False, batch=batch,
+                        method=method)
+    dask = certify_erm(net, "abs", X, Y, target_gap=0.01, progress=False, batch=batch,
+                       cluster=client, method=method)
+    assert dask.method == local.method == method
     assert dask.status == local.status == "target reached"
     assert dask.nodes == local.nodes and dask.rounds == local.rounds
     assert abs(dask.lower_bound - local.lower_bound) <= 1e-12

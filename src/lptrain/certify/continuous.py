@@ -363,6 +363,7 @@ class _PatternRun:
         self.sf = sign_form(network, loss, reg)
         self.problem = PatternProblem.from_signform(self.sf, loss.name, Xa, Ya)
         bounder = None if cluster is None else dask_pattern_bounder(self.problem, cluster)
+        self.gap_target = gap_target
         self.engine = PatternSearch(self.problem, lambda: self.engine.best - gap_target,
                                     batch=16 if batch is None else int(batch),
                                     max_open=min(int(max_open), 2_000_000), bounder=bounder)
@@ -375,12 +376,19 @@ class _PatternRun:
         self.engine.offer(_reorder(theta, order, self.problem), value, signs[order])
 
     def step(self) -> None:
+        """One batch, then the exact convex problem of the best candidates' patterns
+        (local search: it only ever offers true risks)."""
         engine = self.engine
         engine.step()
-        if engine.best < self._polished - 1e-12 and np.isfinite(engine.best):
-            theta, val = polish_pattern(self.problem, engine.best_point, engine.best_signs)
-            engine.offer(theta, val, engine.best_signs)
-            self._polished = engine.best
+        # Local search on every new best point, and on the batch's best candidate every
+        # 8th round (a fixed rule, so that a run is reproducible, on a cluster too).
+        periodic = engine.rounds % 8 == 0
+        for theta, value, signs in engine.last_candidates:
+            if value <= engine.best or (periodic and value < engine.best
+                                        + 4.0 * self.gap_target):
+                t2, v2 = polish_pattern(self.problem, theta, signs)
+                engine.offer(t2, v2, signs)
+                periodic = False
 
     def best_params(self) -> np.ndarray:
         pb, engine = self.problem, self.engine

@@ -133,6 +133,8 @@ class PatternSearch:
         self.exact_nodes = 0
         self.iterations = 0
         self._started = False
+        #: the two best candidates of the last batch (θ, value, signs), for polishing
+        self.last_candidates: list[tuple[np.ndarray, float, np.ndarray]] = []
 
     @property
     def p(self) -> int:
@@ -217,6 +219,9 @@ class PatternSearch:
         k = int(np.argmin(value))
         if value[k] < self.best:
             self.offer(theta[k], float(value[k]), signs[k])
+        top = np.argsort(value)[:2]
+        self.last_candidates = [(theta[i].copy(), float(value[i]), signs[i].copy())
+                                for i in top if np.isfinite(value[i])]
         thr = self.threshold()
         for b, (parent_lb, root, cons) in enumerate(items):
             if status[b] == INFEASIBLE:
