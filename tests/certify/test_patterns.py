@@ -22,7 +22,7 @@ from pattern_oracles import (
 from lptrain.certify import certify_erm, choose_method, solve_erm_scip
 from lptrain.certify.patterns import from_params, patterns_available, sign_form, to_params
 from lptrain.certify.patterns.cones import RMAX, certified_ranges
-from lptrain.certify.patterns.relaxation import EXACT, INFEASIBLE, node_bound
+from lptrain.certify.patterns.relaxation import EXACT, INFEASIBLE, PRUNED, node_bound
 from lptrain.errors import InvalidInputError
 from lptrain.nn import dense, empirical_risk, forward, get_loss, get_regularizer
 
@@ -109,8 +109,9 @@ def test_node_bound_below_every_sampled_point(case):
         depth = [0, 1, 3, 6, 12, 20][trial]
         cuts = _random_cuts(rng, Xt, h, min(depth, D), v0)
         normals, nr = _pack(cuts, h, q)
+        p = (1 if c_free else 0) + h * q
         out = node_bound(Xt, y, LOSS_CODE[loss], alpha, signs, c_free, -1.0, 1.0, 0.3, lam,
-                         normals, nr, pairs, q - 1, 60)
+                         normals, nr, pairs, q - 1, 60, np.zeros(p), -np.inf, np.inf)
         lb, theta, value, status = out[0], out[1], out[2], out[5]
         assert status != INFEASIBLE  # v0 is in the node
         c, V = sample_node(rng, cuts, h, q, 3000, pairs, q - 1, seeds=v0[None])
@@ -126,6 +127,19 @@ def test_node_bound_below_every_sampled_point(case):
         assert abs(direct[0] - value) <= 1e-12
         if status == EXACT:
             assert value - lb <= 1e-6
+        # The parent's affine minorant is a bound on a child (the pruning shortcut).
+        d = int(rng.integers(D))
+        j = int(rng.integers(h))
+        child = [c.copy() for c in cuts]
+        child[j] = np.vstack([child[j], np.sign(Xt[d] @ v0[j] + 1e-300) * Xt[d]])
+        cn, cnr = _pack(child, h, q)
+        inh = node_bound(Xt, y, LOSS_CODE[loss], alpha, signs, c_free, -1.0, 1.0, 0.3, lam,
+                         cn, cnr, pairs, q - 1, 60, out[8], out[9], -np.inf)
+        assert inh[5] == PRUNED and inh[0] >= lb - 1e-12
+        c2, V2 = sample_node(rng, child, h, q, 1500, pairs, q - 1, seeds=v0[None])
+        if not c_free:
+            c2 = np.full_like(c2, 0.3)
+        assert inh[0] <= sign_risk(Xt, y, loss, signs, c2, V2, alpha, lam, c_free).min() + 1e-13
 
 
 @pytest.mark.parametrize("n,h,alpha", [(1, 2, 0.0), (1, 3, 0.0), (2, 2, 0.0), (1, 2, 0.3)])
@@ -144,7 +158,8 @@ def test_node_bound_equals_the_triangle_lp(n, h, alpha):
         cuts = _random_cuts(rng, Xt, h, depth, v0)
         normals, nr = _pack(cuts, h, q)
         lb = node_bound(Xt, y, 0, alpha, signs, True, -1.0, 1.0, 0.0, 0.0, normals, nr,
-                        np.zeros((0, 2), dtype=np.int64), q - 1, 80)[0]
+                        np.zeros((0, 2), dtype=np.int64), q - 1, 80, np.zeros(1 + h * q),
+                        -np.inf, np.inf)[0]
         ref = relaxation_lp(Xt, y, signs, cuts, alpha)
         assert lb <= ref + 1e-9 and lb >= ref - 1e-6, (depth, lb, ref)
 

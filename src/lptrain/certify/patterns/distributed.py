@@ -26,11 +26,12 @@ _LOCK = threading.Lock()
 
 
 def _bound_chunk(payload: dict[str, Any], signs: np.ndarray, normals: np.ndarray,
-                 nr: np.ndarray, pairs: np.ndarray, max_iter: int) -> tuple[np.ndarray, ...]:
+                 nr: np.ndarray, pairs: np.ndarray, max_iter: int, pg: np.ndarray,
+                 pc: np.ndarray, thr: float) -> tuple[np.ndarray, ...]:
     pb = payload
     return bound_nodes(pb["Xt"], pb["y"], pb["loss"], pb["alpha"], signs, pb["c_free"],
                        pb["c_lo"], pb["c_hi"], pb["c_fixed"], pb["lam"], normals, nr, pairs,
-                       pb["k_ord"], max_iter)
+                       pb["k_ord"], max_iter, pg, pc, thr)
 
 
 def dask_pattern_bounder(problem: Any, cluster: Any) -> Any:
@@ -51,15 +52,16 @@ def dask_pattern_bounder(problem: Any, cluster: Any) -> Any:
     threads = max(sum(client.nthreads().values()), 1)
 
     def run(signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, pairs: np.ndarray,
-            max_iter: int) -> tuple[np.ndarray, ...]:
+            max_iter: int, pg: np.ndarray, pc: np.ndarray, thr: float
+            ) -> tuple[np.ndarray, ...]:
         B = signs.shape[0]
         k = max(1, min(threads, B))
         cuts = np.linspace(0, B, k + 1).astype(int)
         futs = [client.submit(_bound_chunk, future, signs[a:b], normals[a:b], nr[a:b],
-                              pairs[a:b], max_iter, pure=False)
+                              pairs[a:b], max_iter, pg[a:b], pc[a:b], thr, pure=False)
                 for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
         parts = client.gather(futs)
-        return tuple(np.concatenate([pt[i] for pt in parts]) for i in range(8))
+        return tuple(np.concatenate([pt[i] for pt in parts]) for i in range(10))
 
     run.client = client  # type: ignore[attr-defined]
     return run

@@ -54,7 +54,7 @@ from lptrain.certify.patterns.cones import (
 from lptrain.certify.patterns.ipm import solve_relaxation
 
 __all__ = ["node_bound", "bound_nodes", "true_risk", "DELTA", "CAP", "NodeStatus", "OPEN",
-           "EXACT", "INFEASIBLE"]
+           "EXACT", "INFEASIBLE", "PRUNED"]
 
 #: A pre-activation certified within [-DELTA, DELTA] of one sign is treated as that sign.
 DELTA = 1e-9
@@ -67,8 +67,8 @@ _EPS_REG = 1e-7
 
 #: Status codes of :func:`node_bound`: bounded, branch on (unit, point); the relaxation is
 #: tight at its solution (no branching needed); the ordering of same-sign units leaves no
-#: point (bound +inf).
-OPEN, EXACT, INFEASIBLE = 0, 1, 2
+#: point (bound +inf); pruned by the parent's minorant (no relaxation solved).
+OPEN, EXACT, INFEASIBLE, PRUNED = 0, 1, 2, 3
 
 
 class NodeStatus:
@@ -77,6 +77,7 @@ class NodeStatus:
     OPEN = OPEN
     EXACT = EXACT
     INFEASIBLE = INFEASIBLE
+    PRUNED = PRUNED
 
 
 @njit
@@ -93,12 +94,20 @@ def _unit_data(normals: np.ndarray, nr: int, q: int):  # type: ignore[no-untyped
 def node_bound(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: np.ndarray,
                c_free: bool, clo: float, chi: float, c_fixed: float, lam: float,
                normals: np.ndarray, nr: np.ndarray, pairs: np.ndarray, k_ord: int,
-               max_iter: int):  # type: ignore[no-untyped-def]
+               max_iter: int, parent_g: np.ndarray, parent_const: float,
+               thr: float):  # type: ignore[no-untyped-def]
     """Certified lower bound of one node; see the module docstring.
 
-    Returns ``(lb, theta, value, branch_unit, branch_point, status, keep, iterations)``:
-    ``theta`` the relaxation's solution (a candidate), ``value`` the true (regularized)
-    risk there, ``keep`` (h, RMAX) which cone constraints are facets.
+    ``(parent_g, parent_const)`` is the affine minorant ``const + g·θ`` of the relaxed
+    objective that the parent's bound proved over the parent's region (``parent_const =
+    -inf``: none); it holds on this node too, so its certified minimum over this node's
+    smaller region is a bound at almost no cost, and when it reaches ``thr`` the node is
+    pruned without solving its relaxation (status PRUNED).
+
+    Returns ``(lb, theta, value, branch_unit, branch_point, status, keep, iterations, g,
+    const)``: ``theta`` the relaxation's solution (a candidate), ``value`` the true
+    (regularized) risk there, ``keep`` (h, RMAX) which cone constraints are facets, and the
+    node's own minorant for its children.
     """
     D, q = Xt.shape
     H = signs.shape[0]
@@ -122,15 +131,32 @@ def node_bound(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: np
         for k in range(nv):
             for i in range(q):
                 centre[off + j * q + i] += V[k, i] / nv
+    theta_nan = np.full(p, np.nan)
+    g_none = np.zeros(p)
+    if parent_const > -np.inf:
+        inh = parent_const
+        if c_free:
+            inh += min(parent_g[0] * clo, parent_g[0] * chi)
+        gp = np.empty(q)
+        for j in range(H):
+            for i in range(q):
+                gp[i] = parent_g[off + j * q + i]
+            a = regions[j]
+            inh += certified_min(gp, a[0], a[1], a[2], a[3], a[4], a[5], a[6], normals[j],
+                                 nr[j], a[7], a[8])
+        if inh >= thr:
+            return (inh, theta_nan, np.inf, -1, -1, PRUNED, keep_all, 0, parent_g,
+                    parent_const)
+    for j in range(H):
+        a = regions[j]
         for d in range(D):
             x = Xt[d]
-            L[j, d] = certified_min(x, V, nv, binv, ids, ok, obinv, oids, normals[j], nr[j],
-                                    lo, hi)
+            L[j, d] = certified_min(x, a[0], a[1], a[2], a[3], a[4], a[5], a[6], normals[j],
+                                    nr[j], a[7], a[8])
             for i in range(q):
                 xneg[i] = -x[i]
-            U[j, d] = -certified_min(xneg, V, nv, binv, ids, ok, obinv, oids, normals[j],
-                                     nr[j], lo, hi)
-    theta_nan = np.full(p, np.nan)
+            U[j, d] = -certified_min(xneg, a[0], a[1], a[2], a[3], a[4], a[5], a[6],
+                                     normals[j], nr[j], a[7], a[8])
     ek = np.zeros(q)
     for t in range(pairs.shape[0]):
         j1, j2 = pairs[t, 0], pairs[t, 1]
@@ -144,7 +170,8 @@ def node_bound(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: np
         mx = -certified_min(ek, b2[0], b2[1], b2[2], b2[3], b2[4], b2[5], b2[6], normals[j2],
                             nr[j2], b2[7], b2[8])
         if mn > mx:
-            return np.inf, theta_nan, np.inf, -1, -1, INFEASIBLE, keep_all, 0
+            return (np.inf, theta_nan, np.inf, -1, -1, INFEASIBLE, keep_all, 0, g_none,
+                    -np.inf)
     # ----- classification ---------------------------------------------------------------
     cls = np.empty((H, D), dtype=np.int64)
     lo_c = np.zeros((H, D))  # active/inactive margin, or the chord constant
@@ -382,6 +409,7 @@ def node_bound(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: np
         lb += min(g[0] * clo, g[0] * chi)
     gj = np.empty(q)
     uj = np.empty(q)
+    g_out = g.copy()
     shrink = 1.0 - 16.0 * _U
     for j in range(H):
         o = off + j * q
@@ -436,11 +464,16 @@ def node_bound(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: np
                     uj[i] = gj[i] + 2.0 * lam * shrink * uj[i]
                 val = certified_min(uj, a[0], a[1], a[2], a[3], a[4], a[5], a[6], normals[j],
                                     nr[j], a[7], a[8])
-                best = max(best, val)
+                if val > best:
+                    best = val
+                    for i in range(q):
+                        g_out[o + i] = uj[i]
             mag += 2.0 * lam * q
         lb += best
     nterms = K + p + 8 * H * q + 64
-    lb -= 2.0 * (nterms + 16) * _U * (mag + abs(const) + 1.0)
+    margin = 2.0 * (nterms + 16) * _U * (mag + abs(const) + 1.0)
+    lb -= margin
+    const_out = const - margin
     # ----- candidate and branching ------------------------------------------------------
     value, errs = _true_and_gap(Xt, y, loss, alpha, signs, c_free, c_fixed, lam, theta, A, b,
                                 start, off, q)
@@ -464,11 +497,11 @@ def node_bound(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: np
         # Tight at θ: the node is solved if the bound agrees; if not, the solver stopped
         # short or its multipliers are poor, so branch on the widest unstable pair left.
         if value - lb <= 1e-9 + 1e-7 * abs(value):
-            return lb, theta, value, -1, -1, EXACT, keep_all, iters
+            return lb, theta, value, -1, -1, EXACT, keep_all, iters, g_out, const_out
         bj, bd = _widest_unstable(cls, L, U)
         if bj < 0:
-            return lb, theta, value, -1, -1, EXACT, keep_all, iters
-    return lb, theta, value, bj, bd, OPEN, keep_all, iters
+            return lb, theta, value, -1, -1, EXACT, keep_all, iters, g_out, const_out
+    return lb, theta, value, bj, bd, OPEN, keep_all, iters, g_out, const_out
 
 
 @njit
@@ -564,11 +597,12 @@ def _true_and_gap(Xt, y, loss, alpha, signs, c_free, c_fixed, lam, theta, A, b, 
 def bound_nodes(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: np.ndarray,
                 c_free: bool, clo: float, chi: float, c_fixed: float, lam: float,
                 normals: np.ndarray, nr: np.ndarray, pairs: np.ndarray, k_ord: int,
-                max_iter: int):  # type: ignore[no-untyped-def]
+                max_iter: int, parent_g: np.ndarray, parent_const: np.ndarray,
+                thr: float):  # type: ignore[no-untyped-def]
     """:func:`node_bound` for a batch of B nodes (``signs`` (B, h), ``normals``
-    (B, h, RMAX, q), ``nr`` (B, h)); ``pairs`` (B, P, 2) with unused rows ``-1``. It releases
-    the GIL: the caller runs sub-batches on threads (one compiled function, no parallel
-    compilation pass)."""
+    (B, h, RMAX, q), ``nr`` (B, h), ``parent_g`` (B, p), ``parent_const`` (B,));
+    ``pairs`` (B, P, 2) with unused rows ``-1``. It releases the GIL: the caller runs
+    sub-batches on threads (one compiled function, no parallel compilation pass)."""
     B = normals.shape[0]
     H = signs.shape[1]
     q = Xt.shape[1]
@@ -581,6 +615,8 @@ def bound_nodes(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: n
     status = np.empty(B, dtype=np.int64)
     keep = np.zeros((B, H, RMAX), dtype=np.bool_)
     iters = np.empty(B, dtype=np.int64)
+    g_out = np.empty((B, p))
+    c_out = np.empty(B)
     for n in range(B):
         npairs = 0
         for t in range(pairs.shape[1]):
@@ -588,7 +624,8 @@ def bound_nodes(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: n
                 npairs += 1
         pr = pairs[n, :npairs].copy()
         out = node_bound(Xt, y, loss, alpha, signs[n], c_free, clo, chi, c_fixed, lam,
-                         normals[n], nr[n], pr, k_ord, max_iter)
+                         normals[n], nr[n], pr, k_ord, max_iter, parent_g[n],
+                         parent_const[n], thr)
         lb[n] = out[0]
         theta[n] = out[1]
         value[n] = out[2]
@@ -597,4 +634,6 @@ def bound_nodes(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: n
         status[n] = out[5]
         keep[n] = out[6]
         iters[n] = out[7]
-    return lb, theta, value, bj, bd, status, keep, iters
+        g_out[n] = out[8]
+        c_out[n] = out[9]
+    return lb, theta, value, bj, bd, status, keep, iters, g_out, c_out

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from lptrain.certify.patterns.cones import QMAX, RMAX
-from lptrain.certify.patterns.relaxation import EXACT, INFEASIBLE, bound_nodes
+from lptrain.certify.patterns.relaxation import EXACT, INFEASIBLE, PRUNED, bound_nodes
 from lptrain.certify.patterns.signform import LOSS_CODES, SignForm
 
 __all__ = ["PatternProblem", "PatternSearch"]
@@ -80,6 +80,8 @@ class _Node:
     cons: tuple[np.ndarray, ...]
     unit: int
     point: int
+    g: np.ndarray  # the affine minorant const + g·θ its bound proved (children reuse it)
+    const: float
 
 
 class PatternSearch:
@@ -131,6 +133,7 @@ class PatternSearch:
         self.nodes = 0
         self.rounds = 0
         self.exact_nodes = 0
+        self.pruned_early = 0  # children pruned by their parent's minorant, no LP solved
         self.iterations = 0
         self._started = False
         #: the two best candidates of the last batch (θ, value, signs), for polishing
@@ -175,7 +178,8 @@ class PatternSearch:
         if not self._started:
             self._started = True
             empty = tuple(np.zeros((0, q)) for _ in range(h))
-            self._bound([(-np.inf, r, empty) for r in range(len(self.roots))])
+            none = np.zeros(self.p)
+            self._bound([(-np.inf, r, empty, none, -np.inf) for r in range(len(self.roots))])
             return
         thr = self.threshold()
         items = []
@@ -188,12 +192,12 @@ class PatternSearch:
             for sgn in (1.0, -1.0):
                 cons = list(node.cons)
                 cons[node.unit] = np.vstack([cons[node.unit], sgn * xd[None, :]])
-                items.append((lb, node.root, tuple(cons)))
+                items.append((lb, node.root, tuple(cons), node.g, node.const))
         self.rounds += 1
         if items:
             self._bound(items)
 
-    def _bound(self, items: list[tuple[float, int, tuple[np.ndarray, ...]]]) -> None:
+    def _bound(self, items: list[tuple[Any, ...]]) -> None:
         pb = self.problem
         B, h, q = len(items), pb.h, pb.q
         normals = np.zeros((B, h, RMAX, q))
@@ -201,7 +205,11 @@ class PatternSearch:
         signs = np.empty((B, h))
         pairs = np.empty((B, max(h - 1, 1), 2), dtype=np.int64)
         usable = np.ones((B, h), dtype=bool)
-        for b, (_, root, cons) in enumerate(items):
+        parent_g = np.zeros((B, self.p))
+        parent_c = np.full(B, -np.inf)
+        for b, (_, root, cons, pg, pc) in enumerate(items):
+            parent_g[b] = pg
+            parent_c[b] = pc
             signs[b] = self.roots[root]
             pairs[b] = self._pairs[root]
             for j in range(h):
@@ -212,8 +220,9 @@ class PatternSearch:
                 normals[b, j, : c.shape[0]] = c
                 usable[b, j] = c.shape[0] < RMAX
         run = self._bounder if self._bounder is not None else _local_bounder(pb)
-        lb, theta, value, bj, bd, status, keep, iters = run(signs, normals, nr, pairs,
-                                                            self.max_iter)
+        thr = self.threshold()
+        out = run(signs, normals, nr, pairs, self.max_iter, parent_g, parent_c, thr)
+        lb, theta, value, bj, bd, status, keep, iters, g_node, c_node = out
         self.nodes += B
         self.iterations += int(iters.sum())
         k = int(np.argmin(value))
@@ -223,9 +232,11 @@ class PatternSearch:
         self.last_candidates = [(theta[i].copy(), float(value[i]), signs[i].copy())
                                 for i in top if np.isfinite(value[i])]
         thr = self.threshold()
-        for b, (parent_lb, root, cons) in enumerate(items):
+        for b, (parent_lb, root, cons, _, _) in enumerate(items):
             if status[b] == INFEASIBLE:
                 continue
+            if status[b] == PRUNED:
+                self.pruned_early += 1
             bound = max(float(lb[b]), parent_lb)
             if status[b] == EXACT or bound >= thr or bj[b] < 0 or not usable[b, bj[b]]:
                 if status[b] == EXACT:
@@ -234,7 +245,8 @@ class PatternSearch:
                 continue
             kept = tuple(cons[j][keep[b, j, : min(cons[j].shape[0], RMAX)]]
                          if cons[j].shape[0] <= RMAX else cons[j] for j in range(h))
-            node = _Node(bound, root, kept, int(bj[b]), int(bd[b]))
+            node = _Node(bound, root, kept, int(bj[b]), int(bd[b]), g_node[b].copy(),
+                         float(c_node[b]))
             heapq.heappush(self.heap, (bound, next(self._count), node))
 
 
@@ -255,20 +267,23 @@ def _local_bounder(pb: PatternProblem, threads: int | None = None) -> Any:
     workers = max(1, threads if threads is not None else (os.cpu_count() or 1))
 
     def one(signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, pairs: np.ndarray,
-            max_iter: int) -> tuple[np.ndarray, ...]:
+            max_iter: int, pg: np.ndarray, pc: np.ndarray, thr: float
+            ) -> tuple[np.ndarray, ...]:
         return bound_nodes(pb.Xt, pb.y, pb.loss, pb.alpha, signs, pb.c_free, pb.c_lo,
                            pb.c_hi, pb.c_fixed, pb.lam, normals, nr, pairs, pb.k_ord,
-                           max_iter)
+                           max_iter, pg, pc, thr)
 
     def run(signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, pairs: np.ndarray,
-            max_iter: int) -> tuple[np.ndarray, ...]:
+            max_iter: int, pg: np.ndarray, pc: np.ndarray, thr: float
+            ) -> tuple[np.ndarray, ...]:
         B = signs.shape[0]
         k = min(workers, B)
         if k <= 1:
-            return one(signs, normals, nr, pairs, max_iter)
+            return one(signs, normals, nr, pairs, max_iter, pg, pc, thr)
         cuts = np.linspace(0, B, k + 1).astype(int)
-        futs = [_pool().submit(one, signs[a:b], normals[a:b], nr[a:b], pairs[a:b], max_iter)
+        futs = [_pool().submit(one, signs[a:b], normals[a:b], nr[a:b], pairs[a:b], max_iter,
+                               pg[a:b], pc[a:b], thr)
                 for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
         parts = [f.result() for f in futs]
-        return tuple(np.concatenate([pt[i] for pt in parts]) for i in range(8))
+        return tuple(np.concatenate([pt[i] for pt in parts]) for i in range(10))
     return run
