@@ -424,8 +424,8 @@ def facets_and_origin_bases(V: np.ndarray, M: np.ndarray, nv: int, normals: np.n
 
 @njit
 def certified_min(x: np.ndarray, V: np.ndarray, nv: int, binv: np.ndarray, ids: np.ndarray,
-                  ok: np.ndarray, obinv: np.ndarray, oids: np.ndarray, normals: np.ndarray,
-                  nr: int, lo: np.ndarray, hi: np.ndarray) -> float:
+                  ok: np.ndarray, obinv: np.ndarray, oids: np.ndarray, nob: int,
+                  normals: np.ndarray, nr: int, lo: np.ndarray, hi: np.ndarray) -> float:
     """A lower bound, valid in exact arithmetic, of ``min x · v`` over the unit region.
 
     The multipliers come from the basis of the minimizing vertex; when the minimum is near
@@ -456,7 +456,7 @@ def certified_min(x: np.ndarray, V: np.ndarray, nv: int, binv: np.ndarray, ids: 
     if nr == 0 or best < -1e-9 * max(scale, 1e-300) or bound >= -1e-12 * scale:
         return bound
     # The minimum is (near) 0, at the origin: x should lie in the cone of the normals.
-    for b in range(obinv.shape[0]):
+    for b in range(nob):
         y = obinv[b] @ x
         good = True
         for t in range(q):
@@ -490,8 +490,10 @@ def certified_ranges(Xt: np.ndarray, normals: np.ndarray, nr: int, lo: np.ndarra
     neg = np.empty(q)
     for d in range(D):
         x = Xt[d]
-        L[d] = certified_min(x, V, nv, binv, ids, ok, obinv, oids, normals, nr, lo, hi)
+        L[d] = certified_min(x, V, nv, binv, ids, ok, obinv, oids, obinv.shape[0], normals, nr,
+                             lo, hi)
         for i in range(q):
             neg[i] = -x[i]
-        U[d] = -certified_min(neg, V, nv, binv, ids, ok, obinv, oids, normals, nr, lo, hi)
+        U[d] = -certified_min(neg, V, nv, binv, ids, ok, obinv, oids, obinv.shape[0], normals,
+                              nr, lo, hi)
     return L, U, nv

@@ -81,100 +81,77 @@ class NodeStatus:
 
 
 @njit
-def _unit_data(normals: np.ndarray, nr: int, q: int):  # type: ignore[no-untyped-def]
+def _regions(normals: np.ndarray, nr: np.ndarray, q: int):  # type: ignore[no-untyped-def]
+    """Every unit's vertices, vertex bases, origin bases and facets, packed by unit."""
+    H = nr.shape[0]
     lo = -np.ones(q)
     hi = np.ones(q)
-    V, M, nv, _ = unit_vertices(normals, nr, lo, hi)
-    binv, ids, ok = vertex_bases(V, M, nv, normals, q)
-    keep, obinv, oids = facets_and_origin_bases(V, M, nv, normals, nr, q)
-    return V, nv, binv, ids, ok, obinv, oids, keep, lo, hi
+    V = np.zeros((H, VMAX, q))
+    nv = np.zeros(H, dtype=np.int64)
+    binv = np.zeros((H, VMAX, q, q))
+    ids = np.full((H, VMAX, q), -1, dtype=np.int64)
+    ok = np.zeros((H, VMAX), dtype=np.bool_)
+    keep = np.zeros((H, RMAX), dtype=np.bool_)
+    obs = []
+    nob = np.zeros(H, dtype=np.int64)
+    for j in range(H):
+        Vj, Mj, n, _ = unit_vertices(normals[j], nr[j], lo, hi)
+        b, i, o = vertex_bases(Vj, Mj, n, normals[j], q)
+        kp, ob, oi = facets_and_origin_bases(Vj, Mj, n, normals[j], nr[j], q)
+        V[j] = Vj
+        nv[j] = n
+        binv[j, :n] = b
+        ids[j, :n] = i
+        ok[j, :n] = o
+        for r in range(nr[j]):
+            keep[j, r] = kp[r]
+        obs.append((ob, oi))
+        nob[j] = ob.shape[0]
+    NB = max(1, np.max(nob))
+    obinv = np.zeros((H, NB, q, q))
+    oids = np.zeros((H, NB, q), dtype=np.int64)
+    for j in range(H):
+        obinv[j, : nob[j]] = obs[j][0]
+        oids[j, : nob[j]] = obs[j][1]
+    return V, nv, binv, ids, ok, obinv, oids, nob, keep, lo, hi
 
 
 @njit
-def node_bound(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: np.ndarray,
-               c_free: bool, clo: float, chi: float, c_fixed: float, lam: float,
-               normals: np.ndarray, nr: np.ndarray, pairs: np.ndarray, k_ord: int,
-               max_iter: int, parent_g: np.ndarray, parent_const: float,
-               thr: float):  # type: ignore[no-untyped-def]
-    """Certified lower bound of one node; see the module docstring.
+def _umin(x, j, V, nv, binv, ids, ok, obinv, oids, nob, normals, nr, lo, hi
+          ):  # type: ignore[no-untyped-def]
+    """Certified lower bound of ``min x · v`` over unit j's region."""
+    return certified_min(x, V[j], nv[j], binv[j], ids[j], ok[j], obinv[j], oids[j], nob[j],
+                         normals[j], nr[j], lo, hi)
 
-    ``(parent_g, parent_const)`` is the affine minorant ``const + g·θ`` of the relaxed
-    objective that the parent's bound proved over the parent's region (``parent_const =
-    -inf``: none); it holds on this node too, so its certified minimum over this node's
-    smaller region is a bound at almost no cost, and when it reaches ``thr`` the node is
-    pruned without solving its relaxation (status PRUNED).
 
-    Returns ``(lb, theta, value, branch_unit, branch_point, status, keep, iterations, g,
-    const)``: ``theta`` the relaxation's solution (a candidate), ``value`` the true
-    (regularized) risk there, ``keep`` (h, RMAX) which cone constraints are facets, and the
-    node's own minorant for its children.
-    """
+@njit
+def _ranges(Xt, V, nv, binv, ids, ok, obinv, oids, nob, normals, nr, lo, hi
+            ):  # type: ignore[no-untyped-def]
+    """Certified ``L_jd <= x̃_d · v_j <= U_jd`` over every unit's region."""
     D, q = Xt.shape
-    H = signs.shape[0]
-    off = 1 if c_free else 0
-    p = off + H * q
-    keep_all = np.zeros((H, RMAX), dtype=np.bool_)
+    H = nr.shape[0]
     L = np.empty((H, D))
     U = np.empty((H, D))
-    Vv = np.empty((H, VMAX, q))
-    nvs = np.empty(H, dtype=np.int64)
-    xneg = np.empty(q)
-    centre = np.zeros(p)
-    regions = []
+    neg = np.empty(q)
     for j in range(H):
-        V, nv, binv, ids, ok, obinv, oids, keep, lo, hi = _unit_data(normals[j], nr[j], q)
-        regions.append((V, nv, binv, ids, ok, obinv, oids, lo, hi))
-        for r in range(nr[j]):
-            keep_all[j, r] = keep[r]
-        Vv[j] = V
-        nvs[j] = nv
-        for k in range(nv):
-            for i in range(q):
-                centre[off + j * q + i] += V[k, i] / nv
-    theta_nan = np.full(p, np.nan)
-    g_none = np.zeros(p)
-    if parent_const > -np.inf:
-        inh = parent_const
-        if c_free:
-            inh += min(parent_g[0] * clo, parent_g[0] * chi)
-        gp = np.empty(q)
-        for j in range(H):
-            for i in range(q):
-                gp[i] = parent_g[off + j * q + i]
-            a = regions[j]
-            inh += certified_min(gp, a[0], a[1], a[2], a[3], a[4], a[5], a[6], normals[j],
-                                 nr[j], a[7], a[8])
-        if inh >= thr:
-            return (inh, theta_nan, np.inf, -1, -1, PRUNED, keep_all, 0, parent_g,
-                    parent_const)
-    for j in range(H):
-        a = regions[j]
         for d in range(D):
             x = Xt[d]
-            L[j, d] = certified_min(x, a[0], a[1], a[2], a[3], a[4], a[5], a[6], normals[j],
-                                    nr[j], a[7], a[8])
+            L[j, d] = _umin(x, j, V, nv, binv, ids, ok, obinv, oids, nob, normals, nr, lo, hi)
             for i in range(q):
-                xneg[i] = -x[i]
-            U[j, d] = -certified_min(xneg, a[0], a[1], a[2], a[3], a[4], a[5], a[6],
-                                     normals[j], nr[j], a[7], a[8])
-    ek = np.zeros(q)
-    for t in range(pairs.shape[0]):
-        j1, j2 = pairs[t, 0], pairs[t, 1]
-        ek[:] = 0.0
-        ek[k_ord] = 1.0
-        a = regions[j1]
-        mn = certified_min(ek, a[0], a[1], a[2], a[3], a[4], a[5], a[6], normals[j1], nr[j1],
-                           a[7], a[8])
-        ek[k_ord] = -1.0
-        b2 = regions[j2]
-        mx = -certified_min(ek, b2[0], b2[1], b2[2], b2[3], b2[4], b2[5], b2[6], normals[j2],
-                            nr[j2], b2[7], b2[8])
-        if mn > mx:
-            return (np.inf, theta_nan, np.inf, -1, -1, INFEASIBLE, keep_all, 0, g_none,
-                    -np.inf)
-    # ----- classification ---------------------------------------------------------------
+                neg[i] = -x[i]
+            U[j, d] = -_umin(neg, j, V, nv, binv, ids, ok, obinv, oids, nob, normals, nr, lo,
+                             hi)
+    return L, U
+
+
+@njit
+def _classify(L: np.ndarray, U: np.ndarray):  # type: ignore[no-untyped-def]
+    """Active (0), inactive (1) or unstable (2) per (unit, point); the margin of an
+    active/inactive pair, or the chord ``λ(t - L) + ε`` of an unstable one
+    (``lam_c = λ``, ``lo_c = -λL + ε``)."""
+    H, D = L.shape
     cls = np.empty((H, D), dtype=np.int64)
-    lo_c = np.zeros((H, D))  # active/inactive margin, or the chord constant
+    lo_c = np.zeros((H, D))
     lam_c = np.zeros((H, D))
     for j in range(H):
         for d in range(D):
@@ -190,34 +167,90 @@ def node_bound(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: np
                 lm = uv / (uv - lv)
                 lam_c[j, d] = lm
                 lo_c[j, d] = -lm * lv + 4.0 * _U * (uv - lv)
-    # ----- pieces -------------------------------------------------------------------------
-    a1 = 1.0 - alpha
+    return cls, lo_c, lam_c
+
+
+@njit
+def _piece_counts(y, loss, signs, cls, lo_c):  # type: ignore[no-untyped-def]
+    H, D = cls.shape
     start = np.zeros(D + 1, dtype=np.int64)
-    npl = np.zeros(D, dtype=np.int64)
-    nmi = np.zeros(D, dtype=np.int64)
-    exact = np.ones(D, dtype=np.bool_)
     for d in range(D):
         cp = 0
         cm = 0
+        exact = True
         for j in range(H):
             if cls[j, d] == 2:
-                exact[d] = False
+                exact = False
                 if signs[j] > 0:
                     cp += 1
                 else:
                     cm += 1
             elif lo_c[j, d] != 0.0:
-                exact[d] = False
-        npl[d] = min(cp, CAP)
-        nmi[d] = min(cm, CAP)
+                exact = False
+        cp = min(cp, CAP)
+        cm = min(cm, CAP)
         if loss == 2:
-            side = nmi[d] if y[d] >= 0.0 else npl[d]
-            cnt = (1 << side) + 1
+            cnt = (1 << (cm if y[d] >= 0.0 else cp)) + 1
         else:
-            cnt = (1 << npl[d]) + (1 << nmi[d])
-            if loss == 1 or not exact[d]:
-                cnt += 1
+            cnt = (1 << cp) + (1 << cm) + (1 if (loss == 1 or not exact) else 0)
         start[d + 1] = start[d] + cnt
+    return start
+
+
+@njit
+def _bases(x, alpha, signs, c_free, c_fixed, cls, lo_c, lam_c, d, off, base_lo, base_hi,
+           cvx_p, cvx_m):  # type: ignore[no-untyped-def]
+    """Affine parts of ``F_lo`` and ``F_hi`` at point d and the units whose ``max(0, t)``
+    is expanded (positive units for ``F_lo``, negative ones for ``F_hi``)."""
+    q = x.shape[0]
+    H = signs.shape[0]
+    a1 = 1.0 - alpha
+    base_lo[:] = 0.0
+    base_hi[:] = 0.0
+    const_lo = 0.0 if c_free else c_fixed
+    const_hi = const_lo
+    if c_free:
+        base_lo[0] = 1.0
+        base_hi[0] = 1.0
+    n_p = 0
+    n_m = 0
+    for j in range(H):
+        o = off + j * q
+        c = cls[j, d]
+        # act_lo = kl t (+ a1 max(0, t) when unstable);  act_hi = kh t + ch
+        kl = 1.0 if c == 0 else alpha
+        kh = 1.0 if c == 0 else (alpha if c == 1 else alpha + a1 * lam_c[j, d])
+        ch = a1 * lo_c[j, d]
+        if c == 2:
+            if signs[j] > 0 and n_p < CAP:
+                cvx_p[n_p] = j
+                n_p += 1
+            elif signs[j] < 0 and n_m < CAP:
+                cvx_m[n_m] = j
+                n_m += 1
+            else:
+                kl += a1 * lam_c[j, d]  # max(0, t) >= λ t beyond CAP units
+        if signs[j] > 0:  # F_lo += act_lo, F_hi += act_hi
+            for i in range(q):
+                base_lo[o + i] += kl * x[i]
+                base_hi[o + i] += kh * x[i]
+            const_hi += ch
+        else:  # F_lo -= act_hi, F_hi -= act_lo
+            for i in range(q):
+                base_lo[o + i] -= kh * x[i]
+                base_hi[o + i] -= kl * x[i]
+            const_lo -= ch
+    return const_lo, const_hi, n_p, n_m
+
+
+@njit
+def _pieces(Xt, y, loss, alpha, signs, c_free, c_fixed, cls, lo_c, lam_c, off, p
+            ):  # type: ignore[no-untyped-def]
+    """The affine pieces ``a_k · θ + b_k`` of every point's relaxed loss (module
+    docstring); the pieces of point d are rows ``start[d]:start[d+1]``."""
+    D, q = Xt.shape
+    a1 = 1.0 - alpha
+    start = _piece_counts(y, loss, signs, cls, lo_c)
     K = start[D]
     A = np.zeros((K, p))
     b = np.zeros(K)
@@ -227,98 +260,44 @@ def node_bound(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: np
     cvx_m = np.empty(CAP, dtype=np.int64)
     for d in range(D):
         x = Xt[d]
-        base_lo[:] = 0.0
-        base_hi[:] = 0.0
-        const_lo = 0.0
-        const_hi = 0.0
-        if c_free:
-            base_lo[0] = 1.0
-            base_hi[0] = 1.0
-        else:
-            const_lo = c_fixed
-            const_hi = c_fixed
-        n_p = 0
-        n_m = 0
-        for j in range(H):
-            o = off + j * q
-            c = cls[j, d]
-            s = signs[j]
-            # act_lo = kl t + cl (+ a1 max(0, t) when unstable);  act_hi = kh t + ch
-            if c == 0:
-                kl, cl, kh, ch = 1.0, 0.0, 1.0, a1 * lo_c[j, d]
-            elif c == 1:
-                kl, cl, kh, ch = alpha, 0.0, alpha, a1 * lo_c[j, d]
-            else:
-                kl, cl = alpha, 0.0
-                kh, ch = alpha + a1 * lam_c[j, d], a1 * lo_c[j, d]
-            conv = c == 2
-            if s > 0:
-                # F_lo += act_lo, F_hi += act_hi
-                if conv:
-                    if n_p < CAP:
-                        cvx_p[n_p] = j
-                        n_p += 1
-                    else:
-                        kl += a1 * lam_c[j, d]  # max(0, t) >= λ t
-                for i in range(q):
-                    base_lo[o + i] += kl * x[i]
-                    base_hi[o + i] += kh * x[i]
-                const_lo += cl
-                const_hi += ch
-            else:
-                # F_lo -= act_hi, F_hi -= act_lo
-                if conv:
-                    if n_m < CAP:
-                        cvx_m[n_m] = j
-                        n_m += 1
-                    else:
-                        kl += a1 * lam_c[j, d]
-                for i in range(q):
-                    base_lo[o + i] -= kh * x[i]
-                    base_hi[o + i] -= kl * x[i]
-                const_lo -= ch
-                const_hi -= cl
+        const_lo, const_hi, n_p, n_m = _bases(x, alpha, signs, c_free, c_fixed, cls, lo_c,
+                                              lam_c, d, off, base_lo, base_hi, cvx_p, cvx_m)
         k = start[d]
         yd = y[d]
-        if loss == 2:
-            # hinge: y >= 0 uses F_hi (pieces over cvx_m), y < 0 uses F_lo (over cvx_p)
-            use_hi = yd >= 0.0
-            nside = n_m if use_hi else n_p
-            for S in range(1 << nside):
+        # sides: (scale, base, const, expanded units, sign of their t): a piece is
+        # scale·(F_side,S - shift) with F_lo,S = base_lo + a1 Σ_S t, F_hi,S = base_hi - a1 Σ_S t
+        for side in range(2):
+            if loss == 2:
+                use_hi = yd >= 0.0
+                if (side == 0) == use_hi:
+                    continue
+                sc, sh = -yd, 0.0
+            else:
+                sc = 1.0 if side == 0 else -1.0
+                sh = yd
+            n_e = n_p if side == 0 else n_m
+            for S in range(1 << n_e):
                 for i in range(p):
-                    A[k, i] = -yd * (base_hi[i] if use_hi else base_lo[i])
-                b[k] = 1.0 - yd * (const_hi if use_hi else const_lo)
-                for t in range(nside):
+                    A[k, i] = sc * (base_lo[i] if side == 0 else base_hi[i])
+                if loss == 2:
+                    b[k] = 1.0 - yd * (const_lo if side == 0 else const_hi)
+                else:
+                    b[k] = sc * ((const_lo if side == 0 else const_hi) - sh)
+                for t in range(n_e):
                     if (S >> t) & 1:
-                        j = cvx_m[t] if use_hi else cvx_p[t]
-                        sgn = -1.0 if use_hi else 1.0  # F_hi,S subtracts, F_lo,S adds
+                        j = cvx_p[t] if side == 0 else cvx_m[t]
                         for i in range(q):
-                            A[k, off + j * q + i] += -yd * sgn * a1 * x[i]
+                            A[k, off + j * q + i] += sc * (a1 if side == 0 else -a1) * x[i]
                 k += 1
-            k += 1  # the zero piece (already zero)
-            continue
-        for S in range(1 << n_p):  # F_lo,S - y
-            for i in range(p):
-                A[k, i] = base_lo[i]
-            b[k] = const_lo - yd
-            for t in range(n_p):
-                if (S >> t) & 1:
-                    j = cvx_p[t]
-                    for i in range(q):
-                        A[k, off + j * q + i] += a1 * x[i]
-            k += 1
-        for S in range(1 << n_m):  # y - F_hi,S
-            for i in range(p):
-                A[k, i] = -base_hi[i]
-            b[k] = yd - const_hi
-            for t in range(n_m):
-                if (S >> t) & 1:
-                    j = cvx_m[t]
-                    for i in range(q):
-                        A[k, off + j * q + i] += a1 * x[i]
-            k += 1
-        # remaining slot (if any) is the zero piece
-    # ----- rows G θ >= h: boxes, cones, ordering ----------------------------------------
+        # a remaining row of the point is the zero piece
+    return A, b, start
+
+
+@njit
+def _rows(p, c_free, clo, chi, normals, nr, pairs, k_ord, off, q
+          ):  # type: ignore[no-untyped-def]
+    """Rows ``G θ >= h``: the boxes, the cone constraints, the ordering of units."""
+    H = nr.shape[0]
     nG = 2 * p + pairs.shape[0]
     for j in range(H):
         nG += nr[j]
@@ -326,11 +305,11 @@ def node_bound(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: np
     hG = np.zeros(nG)
     r = 0
     for i in range(p):
-        lo_i, hi_i = (clo, chi) if (c_free and i == 0) else (-1.0, 1.0)
+        c_row = c_free and i == 0
         G[r, i] = 1.0
-        hG[r] = lo_i
+        hG[r] = clo if c_row else -1.0
         G[r + 1, i] = -1.0
-        hG[r + 1] = -hi_i
+        hG[r + 1] = -(chi if c_row else 1.0)
         r += 2
     for j in range(H):
         for t in range(nr[j]):
@@ -341,33 +320,32 @@ def node_bound(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: np
         G[r, off + pairs[t, 1] * q + k_ord] = 1.0
         G[r, off + pairs[t, 0] * q + k_ord] = -1.0
         r += 1
-    theta0 = centre.copy()
-    if c_free:
-        theta0[0] = 0.5 * (clo + chi)
-    quadratic = loss == 1
-    theta, e, z, zG, iters = solve_relaxation(A, b, start, G, hG, theta0, quadratic, lam,
-                                              c_free, H, q, max_iter)
-    for i in range(p):
-        if not np.isfinite(theta[i]):
-            theta[i] = theta0[i]
-    # ----- certified bound --------------------------------------------------------------
+    return G, hG
+
+
+@njit
+def _lagrangian(A, b, start, z, e, theta, quadratic):  # type: ignore[no-untyped-def]
+    """``(g, const, mag)``: the relaxed loss term is at least ``const + g · θ`` on the node
+    (convex weights of the pieces; the tangent of e² for the quadratic loss); ``mag``
+    bounds the magnitude of every term summed (for the rounding margin)."""
+    K, p = A.shape
+    D = start.shape[0] - 1
+    invD = 1.0 / D
     g = np.zeros(p)
     const = 0.0
     mag = 0.0
-    invD = 1.0 / D
     for d in range(D):
         s0, s1 = start[d], start[d + 1]
         tot = 0.0
         for k in range(s0, s1):
             if z[k] > 0.0 and np.isfinite(z[k]):
                 tot += z[k]
+        coef = invD
         if quadratic:
             tau = e[d] if (np.isfinite(e[d]) and e[d] > 0.0) else 0.0
             coef = 2.0 * tau * invD
             const -= tau * tau * invD
             mag += tau * tau * invD
-        else:
-            coef = invD
         if coef == 0.0:
             continue
         kbest = s0
@@ -393,90 +371,62 @@ def node_bound(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: np
                 g[i] += w * A[k, i]
                 m += abs(A[k, i])
             mag += w * m
-    if lam > 0.0 and c_free:
-        c0 = min(max(theta[0], clo), chi)
-        g[0] += 2.0 * lam * c0
-        const -= lam * c0 * c0
-        mag += 3.0 * lam
-    for t in range(pairs.shape[0]):
-        w = zG[2 * p + _cone_rows(nr) + t]
-        if w > 0.0 and np.isfinite(w):
-            g[off + pairs[t, 0] * q + k_ord] += w
-            g[off + pairs[t, 1] * q + k_ord] -= w
-            mag += 2.0 * w
-    lb = const
-    if c_free:
-        lb += min(g[0] * clo, g[0] * chi)
-    gj = np.empty(q)
-    uj = np.empty(q)
-    g_out = g.copy()
-    shrink = 1.0 - 16.0 * _U
-    for j in range(H):
-        o = off + j * q
-        for i in range(q):
-            gj[i] = g[o + i]
-        a = regions[j]
-        best = -np.inf
-        if lam <= 0.0:
-            best = certified_min(gj, a[0], a[1], a[2], a[3], a[4], a[5], a[6], normals[j],
-                                 nr[j], a[7], a[8])
-        else:
-            # R(v) >= 2λ ||v||_2 >= 2λ u·v for every ||u||_2 <= 1 (and >= 0): try the
-            # tangent at the solution, the u that cancels the loss gradient and the
-            # solver's smoothed gradient (both meant for a unit at v = 0); keep the best.
-            nv0 = 0.0
-            ng = 0.0
+    return g, const, mag
+
+
+@njit
+def _unit_term(gj, theta_j, lam, j, V, nv, binv, ids, ok, obinv, oids, nob, normals, nr,
+               lo, hi, g_out_j):  # type: ignore[no-untyped-def]
+    """Certified minimum over unit j's region of its part of the minorant; with weight
+    decay ``R(v) >= 2λ u·v`` (``||u||_2 < 1``) for the best of five u: none, the tangent at
+    the solution, the u cancelling the loss gradient, the solver's smoothed gradient, the
+    u putting the gradient into the facets' dual cone. Writes the chosen vector."""
+    q = gj.shape[0]
+    if lam <= 0.0:
+        g_out_j[:] = gj
+        return _umin(gj, j, V, nv, binv, ids, ok, obinv, oids, nob, normals, nr, lo, hi)
+    nv0 = np.sqrt(np.sum(theta_j * theta_j))
+    ng = np.sqrt(np.sum(gj * gj))
+    sm = np.sqrt(nv0 * nv0 + _EPS_REG * _EPS_REG)
+    proj = np.zeros(q)
+    if nr[j] > 0:
+        pi = nnls(normals[j, : nr[j]].T.copy(), gj.copy())
+        for r in range(nr[j]):
             for i in range(q):
-                nv0 += theta[o + i] * theta[o + i]
-                ng += gj[i] * gj[i]
-            nv0 = np.sqrt(nv0)
-            ng = np.sqrt(ng)
-            sm = np.sqrt(nv0 * nv0 + _EPS_REG * _EPS_REG)
-            # u making g + 2λu the point of the dual cone nearest g (then the unit's term
-            # is about 0: the right choice when the cone, not the norm, holds v at 0).
-            proj = np.zeros(q)
-            if nr[j] > 0:
-                pi = nnls(normals[j, : nr[j]].T.copy(), gj.copy())
-                for r in range(nr[j]):
-                    for i in range(q):
-                        proj[i] += pi[r] * normals[j, r, i]
-            for cand in range(5):
-                for i in range(q):
-                    if cand == 0:
-                        uj[i] = 0.0
-                    elif cand == 1:
-                        uj[i] = theta[o + i] / nv0 if nv0 > 0.0 else 0.0
-                    elif cand == 2:
-                        uj[i] = -gj[i] / max(ng, 2.0 * lam) if ng > 0.0 else 0.0
-                    elif cand == 3:  # the solver's own (smoothed) subgradient
-                        uj[i] = theta[o + i] / sm
-                    else:
-                        uj[i] = (proj[i] - gj[i]) / (2.0 * lam)
-                if cand == 4:
-                    nu = 0.0
-                    for i in range(q):
-                        nu += uj[i] * uj[i]
-                    nu = np.sqrt(nu)
-                    if nu > 1.0:
-                        for i in range(q):
-                            uj[i] /= nu
-                for i in range(q):
-                    uj[i] = gj[i] + 2.0 * lam * shrink * uj[i]
-                val = certified_min(uj, a[0], a[1], a[2], a[3], a[4], a[5], a[6], normals[j],
-                                    nr[j], a[7], a[8])
-                if val > best:
-                    best = val
-                    for i in range(q):
-                        g_out[o + i] = uj[i]
-            mag += 2.0 * lam * q
-        lb += best
-    nterms = K + p + 8 * H * q + 64
-    margin = 2.0 * (nterms + 16) * _U * (mag + abs(const) + 1.0)
-    lb -= margin
-    const_out = const - margin
-    # ----- candidate and branching ------------------------------------------------------
-    value, errs = _true_and_gap(Xt, y, loss, alpha, signs, c_free, c_fixed, lam, theta, A, b,
-                                start, off, q)
+                proj[i] += pi[r] * normals[j, r, i]
+    shrink = 1.0 - 16.0 * _U
+    uj = np.empty(q)
+    best = -np.inf
+    for cand in range(5):
+        for i in range(q):
+            if cand == 0:
+                uj[i] = 0.0
+            elif cand == 1:
+                uj[i] = theta_j[i] / nv0 if nv0 > 0.0 else 0.0
+            elif cand == 2:
+                uj[i] = -gj[i] / max(ng, 2.0 * lam) if ng > 0.0 else 0.0
+            elif cand == 3:
+                uj[i] = theta_j[i] / sm
+            else:
+                uj[i] = (proj[i] - gj[i]) / (2.0 * lam)
+        nu = np.sqrt(np.sum(uj * uj))
+        if nu > 1.0:
+            uj /= nu
+        for i in range(q):
+            uj[i] = gj[i] + 2.0 * lam * shrink * uj[i]
+        val = _umin(uj, j, V, nv, binv, ids, ok, obinv, oids, nob, normals, nr, lo, hi)
+        if val > best:
+            best = val
+            g_out_j[:] = uj
+    return best
+
+
+@njit
+def _branch(Xt, theta, cls, lo_c, lam_c, errs, off):  # type: ignore[no-untyped-def]
+    """The point of largest relaxation error with an unstable unit, and the unit of
+    largest chord gap there; ``(-1, -1, 0)`` when there is none."""
+    D, q = Xt.shape
+    H = cls.shape[0]
     bj, bd = -1, -1
     worst = 0.0
     for d in range(D):
@@ -493,15 +443,118 @@ def node_bound(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: np
                         best_gap, jj = gap, j
             if jj >= 0:
                 worst, bj, bd = errs[d], jj, d
+    return bj, bd, worst
+
+
+@njit
+def _minorant_min(g, const, c_free, clo, chi, off, q, V, nv, binv, ids, ok, obinv, oids,
+                  nob, normals, nr, lo, hi):  # type: ignore[no-untyped-def]
+    """Certified minimum of ``const + g · θ`` over the node (no weight-decay choices)."""
+    H = nr.shape[0]
+    val = const
+    if c_free:
+        val += min(g[0] * clo, g[0] * chi)
+    for j in range(H):
+        val += _umin(g[off + j * q: off + (j + 1) * q].copy(), j, V, nv, binv, ids, ok,
+                     obinv, oids, nob, normals, nr, lo, hi)
+    return val
+
+
+@njit
+def node_bound(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: np.ndarray,
+               c_free: bool, clo: float, chi: float, c_fixed: float, lam: float,
+               normals: np.ndarray, nr: np.ndarray, pairs: np.ndarray, k_ord: int,
+               max_iter: int, parent_g: np.ndarray, parent_const: float,
+               thr: float):  # type: ignore[no-untyped-def]
+    """Certified lower bound of one node; see the module docstring.
+
+    ``(parent_g, parent_const)`` is the affine minorant ``const + g·θ`` of the relaxed
+    objective that the parent's bound proved over the parent's region (``parent_const =
+    -inf``: none); it holds on this node too, so its certified minimum over this node's
+    smaller region is a bound at almost no cost, and when it reaches ``thr`` the node is
+    pruned without solving its relaxation (status PRUNED).
+
+    Returns ``(lb, theta, value, branch_unit, branch_point, status, keep, iterations, g,
+    const)``: ``theta`` the relaxation's solution (a candidate), ``value`` the true
+    (regularized) risk there, ``keep`` (h, RMAX) which cone constraints are facets, and the
+    node's own minorant for its children.
+    """
+    D, q = Xt.shape
+    H = signs.shape[0]
+    off = 1 if c_free else 0
+    p = off + H * q
+    V, nv, binv, ids, ok, obinv, oids, nob, keep, lo, hi = _regions(normals, nr, q)
+    reg = (V, nv, binv, ids, ok, obinv, oids, nob, normals, nr, lo, hi)
+    nan = np.full(p, np.nan)
+    if parent_const > -np.inf:
+        inh = _minorant_min(parent_g, parent_const, c_free, clo, chi, off, q, *reg)
+        if inh >= thr:
+            return inh, nan, np.inf, -1, -1, PRUNED, keep, 0, parent_g, parent_const
+    ek = np.zeros(q)
+    for t in range(pairs.shape[0]):
+        ek[:] = 0.0
+        ek[k_ord] = 1.0
+        mn = _umin(ek, pairs[t, 0], *reg)
+        ek[k_ord] = -1.0
+        if mn > -_umin(ek, pairs[t, 1], *reg):
+            return np.inf, nan, np.inf, -1, -1, INFEASIBLE, keep, 0, np.zeros(p), -np.inf
+    L, U = _ranges(Xt, *reg)
+    cls, lo_c, lam_c = _classify(L, U)
+    A, b, start = _pieces(Xt, y, loss, alpha, signs, c_free, c_fixed, cls, lo_c, lam_c, off,
+                          p)
+    G, hG = _rows(p, c_free, clo, chi, normals, nr, pairs, k_ord, off, q)
+    theta0 = np.zeros(p)
+    for j in range(H):
+        for k in range(nv[j]):
+            for i in range(q):
+                theta0[off + j * q + i] += V[j, k, i] / nv[j]
+    if c_free:
+        theta0[0] = 0.5 * (clo + chi)
+    quadratic = loss == 1
+    theta, e, z, zG, iters = solve_relaxation(A, b, start, G, hG, theta0, quadratic, lam,
+                                              c_free, H, q, max_iter)
+    for i in range(p):
+        if not np.isfinite(theta[i]):
+            theta[i] = theta0[i]
+    # ----- certified bound --------------------------------------------------------------
+    g, const, mag = _lagrangian(A, b, start, z, e, theta, quadratic)
+    if lam > 0.0 and c_free:
+        c0 = min(max(theta[0], clo), chi)
+        g[0] += 2.0 * lam * c0
+        const -= lam * c0 * c0
+        mag += 3.0 * lam
+    first = G.shape[0] - pairs.shape[0]
+    for t in range(pairs.shape[0]):
+        w = zG[first + t]
+        if w > 0.0 and np.isfinite(w):
+            g[off + pairs[t, 0] * q + k_ord] += w
+            g[off + pairs[t, 1] * q + k_ord] -= w
+            mag += 2.0 * w
+    lb = const
+    if c_free:
+        lb += min(g[0] * clo, g[0] * chi)
+    g_out = g.copy()
+    for j in range(H):
+        o = off + j * q
+        lb += _unit_term(g[o:o + q].copy(), theta[o:o + q].copy(), lam, j, *reg,
+                         g_out[o:o + q])
+        mag += 2.0 * lam * q
+    margin = 2.0 * (A.shape[0] + p + 8 * H * q + 80) * _U * (mag + abs(const) + 1.0)
+    lb -= margin
+    const_out = const - margin
+    # ----- candidate and branching ------------------------------------------------------
+    value, errs = _true_and_gap(Xt, y, loss, alpha, signs, c_free, c_fixed, lam, theta, A, b,
+                                start, off, q)
+    bj, bd, worst = _branch(Xt, theta, cls, lo_c, lam_c, errs, off)
     if bj < 0 or worst <= 1e-12:
         # Tight at θ: the node is solved if the bound agrees; if not, the solver stopped
         # short or its multipliers are poor, so branch on the widest unstable pair left.
         if value - lb <= 1e-9 + 1e-7 * abs(value):
-            return lb, theta, value, -1, -1, EXACT, keep_all, iters, g_out, const_out
+            return lb, theta, value, -1, -1, EXACT, keep, iters, g_out, const_out
         bj, bd = _widest_unstable(cls, L, U)
         if bj < 0:
-            return lb, theta, value, -1, -1, EXACT, keep_all, iters, g_out, const_out
-    return lb, theta, value, bj, bd, OPEN, keep_all, iters, g_out, const_out
+            return lb, theta, value, -1, -1, EXACT, keep, iters, g_out, const_out
+    return lb, theta, value, bj, bd, OPEN, keep, iters, g_out, const_out
 
 
 @njit
@@ -514,14 +567,6 @@ def _widest_unstable(cls: np.ndarray, L: np.ndarray, U: np.ndarray) -> tuple[int
                 if gap > best:
                     best, bj, bd = gap, j, d
     return bj, bd
-
-
-@njit
-def _cone_rows(nr: np.ndarray) -> int:
-    tot = 0
-    for j in range(nr.shape[0]):
-        tot += nr[j]
-    return tot
 
 
 @njit
