@@ -32,6 +32,7 @@ import argparse
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -63,6 +64,10 @@ class Mutation:
 _BOX = "tests/soundness/test_box_soundness.py"
 _NUMPY = f"{_BOX} -k numpy"
 _ROUND = "tests/soundness/test_rounding.py"
+_NODE_SLACK = f"{_ROUND} -k node_slack"
+_LANES = f'{_ROUND} -k "margins_cover and numba"'
+_RELAX = f"{_ROUND} -k relaxations"
+_DUAL = f"{_ROUND} -k dual"
 _INTV = "tests/soundness/test_interval_soundness.py"
 _LAZY = "tests/soundness/test_lazy_soundness.py"
 _BNB = "tests/soundness/test_search_soundness.py"
@@ -97,8 +102,8 @@ MUTATIONS: tuple[Mutation, ...] = (
              "xc = math.atanh(1.0 - lam)", _numba("dense-quadratic"),
              "tanh: wrong point where tanh' = λ"),
     Mutation("kernel-elu-tangent", _AS,
-             "        d = a * math.exp(xs)", "        d = 1.25 * a * math.exp(xs)",
-             _numba("dense-quadratic"), "ELU: the tangent's slope is not a'(x*)"),
+             "        gs = a * math.expm1(xs)", "        gs = a * math.expm1(0.5 * xs)",
+             _numba("dense-quadratic"), "ELU: the tangent's point is not on the curve"),
     Mutation("kernel-product-error", _AS,
              'quad = [f"abs({a})" for j, a in form.coef.items() if j != p]',
              'quad = [f"0.5 * abs({a})" for j, a in form.coef.items() if j != p]',
@@ -148,9 +153,9 @@ MUTATIONS: tuple[Mutation, ...] = (
              "crit = [np.full_like(lam, -1.0)]", _NUMPY, "hard tanh: kink at +1 missed"),
     Mutation("numpy-tanh-tangent", _AN, "xc = np.arctanh(np.sqrt(np.clip(1.0 - lam, 0.0, 1.0)))",
              "xc = np.arctanh(np.clip(1.0 - lam, 0.0, 1.0))", _NUMPY, "tanh: wrong tangent point"),
-    Mutation("numpy-elu-tangent", _AN, "d = np.where(neg, a * np.exp(xs),",
-             "d = np.where(neg, 1.25 * a * np.exp(xs),", _NUMPY,
-             "ELU: the tangent's slope is not a'(x*)"),
+    Mutation("numpy-elu-tangent", _AN, "gs = np.where(neg, a * np.expm1(xs), 0.0)",
+             "gs = np.where(neg, a * np.expm1(0.5 * xs), 0.0)", _NUMPY,
+             "ELU: the tangent's point is not on the curve"),
     Mutation("numpy-quadratic-tangent", _AN, "{j: 2 * t.c * a for j, a in t.coef.items()}",
              "{j: 3 * t.c * a for j, a in t.coef.items()}", _NUMPY,
              "(z-y)² tangent slope 3 t0"),
@@ -168,19 +173,19 @@ MUTATIONS: tuple[Mutation, ...] = (
              "l2 minorant overestimated"),
     # ----- rounding margins (shared by both backends)
     Mutation("margin-node-slack", _MG, "node_slack[v] = float(8.0 * (deg + 10) * _U * ts)",
-             "node_slack[v] = 0.0", _ROUND,
+             "node_slack[v] = 0.0", _NODE_SLACK,
              "node rounding slack set to 0 (planted bug of the issue)"),
     Mutation("margin-activation-slack", _MG, "act_slack[v] = float(80.0 * _U * (T[v] + 1.0)",
-             "act_slack[v] = float(0.0 * _U * (T[v] + 1.0)", _ROUND,
+             "act_slack[v] = float(0.0 * _U * (T[v] + 1.0)", _RELAX,
              "activation rounding slack set to 0 (planted bug of the issue)"),
     Mutation("margin-final", _MG,
              "return 4.0 * _U * (N + 3) * (D + N + 8 * m + 32) * total", "return 0.0 * total",
-             _ROUND, "final margin of the mean over the data set to 0"),
+             _LANES, "final margin of the mean over the data set to 0"),
     Mutation("interval-node-slack", _IS, "slack[i] = 2.5 * (len(v.inputs) + 3) * _U * s",
-             "slack[i] = 0.0 * s", _ROUND, "interval node slack set to 0"),
+             "slack[i] = 0.0 * s", _NODE_SLACK, "interval node slack set to 0"),
     Mutation("interval-mean-slack", "src/lptrain/nn/intervals.py",
              "mean_slack = 2.5 * (D + 2) * _U * loss_magnitude(network, lo_)",
-             "mean_slack = 0.0", _ROUND, "interval slack of the mean set to 0"),
+             "mean_slack = 0.0", _LANES, "interval slack of the mean set to 0"),
     # ----- interval arithmetic
     Mutation("interval-product-corners", "src/lptrain/nn/intervals.py",
              "return (np.minimum(np.minimum(p1, p2), np.minimum(p3, p4)),",
@@ -198,13 +203,21 @@ MUTATIONS: tuple[Mutation, ...] = (
     # ----- the LP dual bound
     Mutation("dual-final-slack", "src/lptrain/solver/certificate.py",
              "return float(np.nextafter(total - slack, -np.inf))", "return float(total)",
-             _ROUND, "float dual bound without its final slack (planted bug of the issue)"),
+             _DUAL, "float dual bound without its final slack (planted bug of the issue)"),
     Mutation("dual-residual-enclosure", "src/lptrain/solver/certificate.py",
              "err = _gamma(k) * scale * (1.0 + _gamma(k)) + k * _TINY", "err = 0.0 * scale",
-             _ROUND, "reduced costs not enclosed"),
+             _DUAL, "reduced costs not enclosed"),
     Mutation("dual-exact-rounding", "src/lptrain/solver/certificate.py",
              "return float(np.nextafter(f, -np.inf)) if Fraction(f) > value else f",
-             "return f", _ROUND, "exact bound rounded to nearest, not down"),
+             "return f", _DUAL, "exact bound rounded to nearest, not down"),
+    # ----- Lipschitz constants (§4): the a-priori guarantee and the theory checks
+    Mutation("lipschitz-quadratic-constant", "src/lptrain/nn/losses.py",
+             "return 4.0 * m * (U + 1.0)", "return 2.0 * m * (U + 1.0)",
+             "tests/nn/test_nn_lipschitz.py", "quadratic loss constant halved"),
+    Mutation("lipschitz-refined-term", "src/lptrain/nn/lipschitz.py",
+             "s = sum(abs(c) * S[u] + (abs(c) * B[u] if p >= 0 else 0.0)",
+             "s = sum(abs(c) * S[u] + (0.5 * abs(c) * B[u] if p >= 0 else 0.0)",
+             "tests/nn/test_nn_lipschitz.py", "refined sensitivity: the ∂/∂w term halved"),
     # ----- branch and bound, symmetry, grid, lazy face LP
     Mutation("bnb-pruned-floor", "src/lptrain/certify/bnb.py",
              "        self.pruned_floor = min(self.pruned_floor, floor)\n", "", _BNB,
@@ -338,6 +351,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{m.name:34} {m.file:40} {m.why}")
         print(f"{len(chosen)} mutations")
         return 0
+    # SIGTERM unwinds like Ctrl-C: the running pytest is killed, the copy removed
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory(prefix="lptrain-mutants-") as tmp:
         return _run_all(Path(tmp), chosen, args)
 

@@ -9,6 +9,7 @@ import shlex
 from pathlib import Path
 
 import pytest
+
 from mutation_check import MUTATIONS, ROOT, Mutation, check_entries
 
 

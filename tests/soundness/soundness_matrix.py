@@ -145,17 +145,18 @@ def _fix_most(net: Network, kind: str) -> Network:
                                for j, n in enumerate(names) if n not in keep})
 
 
-def network(kind: str, activations: tuple[str, ...], output_activation: str = "identity",
-            offset: int = 0) -> Network:
-    """The kind's network; hidden node i gets ``activations[(i + offset) % len]`` and
-    every output node ``output_activation``."""
+def network(kind: str, activations: tuple[str, ...],
+            output_activation: str | tuple[str, ...] = "identity", offset: int = 0) -> Network:
+    """The kind's network; hidden node i gets ``activations[(i + offset) % len]``, output j
+    ``output_activation`` (or its j-th entry, cyclically)."""
     k = len(activations)
     net = _fix_most(_base(kind, k), kind)
-    outs = set(net.outputs)
+    outs = {o: j for j, o in enumerate(net.outputs)}
+    out_acts = (output_activation,) if isinstance(output_activation, str) else output_activation
     nodes, i = [], 0
     for v, node in enumerate(net.nodes, net.n_inputs):
         if v in outs:
-            act = output_activation
+            act = out_acts[outs[v] % len(out_acts)]
         else:
             act = activations[(i + offset) % k]
             i += 1
@@ -181,13 +182,23 @@ class Case:
         return f"{self.kind}-{self.loss}"
 
 
+def mixed_outputs(loss: str, i: int) -> str | tuple[str, ...]:
+    """Output activations of the i-th mixed network: the first output in turn every
+    activation (the loss acts right after it), a second output none; a step before the
+    Hamming loss."""
+    acts = activation_specs()
+    if loss.split(":")[0] == "hamming":
+        return "step"
+    return (acts[(i + 2) % len(acts)], "identity")
+
+
 def numba_cases() -> list[Case]:
     """The covering of the numba kernels (module docstring): one mixed network each."""
     acts, ls = activation_specs(), loss_specs()
     out = []
     for i in range(max(len(ARCH_KINDS), len(ls))):
         kind, loss = ARCH_KINDS[i % len(ARCH_KINDS)], ls[i % len(ls)]
-        net = network(kind, acts, output_activation_for(loss), offset=i)
+        net = network(kind, acts, mixed_outputs(loss, i), offset=i)
         out.append(Case(kind, loss, (("mixed", net),)))
     return out
 
@@ -197,7 +208,7 @@ def numpy_cases() -> list[Case]:
     acts, out = activation_specs(), []
     for kind, loss in itertools.product(ARCH_KINDS, loss_specs()):
         oa = output_activation_for(loss)
-        nets = [("mixed", network(kind, acts, oa, offset=1))]
+        nets = [("mixed", network(kind, acts, mixed_outputs(loss, len(out) + 3), offset=1))]
         nets += [(a, network(kind, (a,) * len(acts), oa)) for a in acts]
         out.append(Case(kind, loss, tuple(nets)))
     return out
@@ -226,8 +237,10 @@ def data(net: Network, loss: str, rng: np.random.Generator, D: int = 8
 
 # ----- boxes and samples -------------------------------------------------------------------
 #: Box families: a point; half-widths ~1e-9, ~1e-2, ~0.3; the whole box (and its halves);
-#: boxes on a symmetry face (coordinates pinned at ±1); boxes touching the boundary.
-BOX_KINDS = ("point", "tiny", "small", "medium", "wide", "face", "edge")
+#: boxes on a symmetry face (coordinates pinned at ±1); boxes touching the boundary; slabs
+#: (one or two coordinates wide, the others points: the bound is then tight except along
+#: the slab, where second-order terms in one parameter show).
+BOX_KINDS = ("point", "tiny", "small", "medium", "wide", "face", "edge", "slab")
 
 
 def boxes(N: int, rng: np.random.Generator, per_kind: int = 4
@@ -249,8 +262,11 @@ def boxes(N: int, rng: np.random.Generator, per_kind: int = 4
             else:
                 scale = {"tiny": 10.0 ** rng.uniform(-9, -6), "small": 10.0 ** rng.uniform(-3, -1),
                          "medium": rng.uniform(0.1, 0.6), "face": 10.0 ** rng.uniform(-4, -0.3),
-                         "edge": rng.uniform(0.05, 0.5)}[kind]
+                         "edge": rng.uniform(0.05, 0.5), "slab": rng.uniform(0.2, 1.0)}[kind]
                 r = scale * rng.uniform(0.2, 1.0, N) * (rng.uniform(size=N) < 0.85)
+                if kind == "slab":
+                    r = np.zeros(N)
+                    r[rng.choice(N, min(N, int(rng.integers(1, 3))), replace=False)] = scale
             lo, hi = np.clip(c - r, -1, 1), np.clip(c + r, -1, 1)
             if kind == "face":  # the symmetry reduction's roots fix coordinates at ±1
                 for j in rng.choice(N, min(N, int(rng.integers(1, 3))), replace=False):
@@ -289,7 +305,8 @@ def samples(lo: np.ndarray, hi: np.ndarray, rng: np.random.Generator, interior: 
 
 # ----- data and boxes at the kinks -------------------------------------------------------
 #: Pre-activation values where an activation's relaxation is loosest (default: 0).
-KINKS = {"hard_tanh": (-1.0, 1.0), "identity": ()}
+KINKS = {"hard_tanh": (-1.0, 1.0), "identity": (), "tanh": (0.0, -1.0, 1.0),
+         "elu": (0.0, -1.0)}
 
 
 def _kinks(spec: str) -> tuple[float, ...]:
@@ -298,12 +315,11 @@ def _kinks(spec: str) -> tuple[float, ...]:
 
 def kink_data(net: Network, loss: str, centre: np.ndarray, rng: np.random.Generator,
               D: int = 8) -> tuple[np.ndarray, np.ndarray]:
-    """Data whose pre-activations at ``φ = centre`` sit on a kink of a hidden node (each
-    data point its own node, in turn), found by bisection along random segments of the
+    """Data whose pre-activations at ``φ = centre`` sit on a kink of a node (each data
+    point its own node, in turn, outputs included), found by bisection along random segments of the
     input box; labels at or next to the outputs there (the kinks of abs and Hamming). Small
     boxes around the centre then straddle the kinks, where a wrong relaxation shows."""
-    outs = set(net.outputs)
-    nodes = [(v, k) for v, node in enumerate(net.nodes, net.n_inputs) if v not in outs
+    nodes = [(v, k) for v, node in enumerate(net.nodes, net.n_inputs)
              for k in _kinks(spec_of(node.activation))]
     X = rng.uniform(-1, 1, (D, net.n))
     phi = centre[None, :]
@@ -341,17 +357,25 @@ def kink_data(net: Network, loss: str, centre: np.ndarray, rng: np.random.Genera
         Y = rng.uniform(-1, 1, Z.shape)
     else:
         noise = rng.normal(0, 1e-3, Z.shape) * (rng.uniform(size=Z.shape) < 0.5)
-        Y = np.clip(Z + noise, -1, 1)
+        Y = np.clip(Z + noise, -1, 1)  # the loss's own kink: a residual 0 at the centre
     return X, Y
 
 
 def kink_boxes(centre: np.ndarray, rng: np.random.Generator
                ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Nested boxes around the centre, from a point to half-width 0.2."""
+    """Nested boxes around the centre, from a point to half-width 0.2, then slabs through
+    it (one coordinate of half-width 0.05 .. 0.5, the others 1e-6)."""
     widths = (0.0, 1e-9, 1e-6, 1e-4, 1e-3, 1e-2, 0.05, 0.2)
-    r = np.array([w * rng.uniform(0.3, 1.0, centre.size) for w in widths])
-    lo, hi = np.clip(centre - r, -1, 1), np.clip(centre + r, -1, 1)
-    return lo, hi, [f"kink {w:g}" for w in widths]
+    r = [w * rng.uniform(0.3, 1.0, centre.size) for w in widths]
+    labels = [f"kink {w:g}" for w in widths]
+    for w in (0.05, 0.5):
+        rr = np.full(centre.size, 1e-6)
+        rr[rng.integers(centre.size)] = w
+        r.append(rr)
+        labels.append(f"kink slab {w:g}")
+    rad = np.array(r)
+    lo, hi = np.clip(centre - rad, -1, 1), np.clip(centre + rad, -1, 1)
+    return lo, hi, labels
 
 
 def kink_centre(N: int, rng: np.random.Generator) -> np.ndarray:
