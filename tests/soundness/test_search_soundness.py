@@ -14,7 +14,13 @@ import pytest
 from soundness_matrix import ARCH_KINDS, activation_specs, data, network, seed
 from soundness_oracle import risk
 
-from lptrain.certify import BoxBounder, BranchAndBound, scaling_groups, symmetry_roots
+from lptrain.certify import (
+    BoxBounder,
+    BoxBounds,
+    BranchAndBound,
+    scaling_groups,
+    symmetry_roots,
+)
 from lptrain.certify.boxes import ContinuousSpace, GridSpace
 from lptrain.discretize import round_down, to_grid
 from lptrain.nn import Node, dag, dense
@@ -42,12 +48,16 @@ def _grid_min(net, loss, X, Y, reg, bits):
 
 
 @pytest.mark.parametrize("problem", range(6))
-@pytest.mark.parametrize("gap, batch, leaf", [(0.0, 4, 8), (0.05, 2, 1), (0.5, 8, 32),
-                                              (0.2, 1, 64)])
-def test_grid_branch_and_bound_lower_bound_holds_at_every_step(problem, gap, batch, leaf):
-    """Big gaps prune boxes that hold the minimum (the pruned floor must cover them), small
-    batches leave many open boxes to prune from the queue, leaves are enumerated (their
-    minimum is in ``best``), children inherit their parent's bound."""
+@pytest.mark.parametrize("gap, batch, leaf, soft", [(0.0, 4, 8, 6), (0.05, 2, 1, 6),
+                                                    (0.5, 8, 32, 6), (0.2, 1, 64, 6),
+                                                    (0.3, 1, 1, 10**6), (0.5, 2, 1, 10**6)])
+def test_grid_branch_and_bound_lower_bound_holds_at_every_step(problem, gap, batch, leaf,
+                                                                 soft):
+    """Big gaps prune boxes that hold the minimum (the pruned floor must cover them: boxes
+    dropped at birth, when popped, or from the queue once the incumbent improves), small
+    batches leave many open boxes to prune from the queue, best-first popping (a large
+    ``soft``) keeps them there, leaves are enumerated (their minimum is in ``best``),
+    children inherit their parent's bound."""
     net, loss, X, Y, reg = _problem(problem)
     bits = 3
     true_min = _grid_min(net, loss, X, Y, reg, bits)
@@ -57,7 +67,7 @@ def test_grid_branch_and_bound_lower_bound_holds_at_every_step(problem, gap, bat
                             np.zeros((1, net.N), dtype=np.int64),
                             np.full((1, net.N), K - 1, dtype=np.int64),
                             lambda: engine.best - gap, batch=batch, leaf_points=leaf,
-                            soft_open=6, max_open=10**6)
+                            soft_open=soft, max_open=10**7)
     # `best` (a float evaluation of the risk) enters the lower bound without a margin: it
     # may exceed the exact value by an ulp (test_float_best_in_the_lower_bound below).
     tol = 1e-12 * (1 + abs(float(true_min)))
@@ -78,6 +88,59 @@ def test_grid_branch_and_bound_lower_bound_holds_at_every_step(problem, gap, bat
 def _continuous(bounder, N, gap):
     engine = BranchAndBound(bounder, ContinuousSpace(N), -np.ones((1, N)), np.ones((1, N)),
                             lambda: engine.best - gap, batch=16, soft_open=64)
+    return engine
+
+
+class ExactBounder:
+    """Bounds of a function tabulated on the grid: the exact minimum over each box as its
+    lower bound (a perfect bounder: any region the search loses shows), the value at the
+    candidate, the widest coordinate to split."""
+
+    def __init__(self, table: np.ndarray, bits: int) -> None:
+        self.table, self.K = table, 2**bits
+
+    def _index(self, f: np.ndarray) -> np.ndarray:
+        return np.rint((f + 1.0) * self.K / 2).astype(np.int64)
+
+    def __call__(self, lo, hi, cand):
+        klo, khi, kc = self._index(lo), self._index(hi), self._index(cand)
+        lower = np.array([self.table[tuple(slice(a, b + 1) for a, b in zip(lo_, h, strict=True))]
+                          .min() for lo_, h in zip(klo, khi, strict=True)])
+        value = self.table[tuple(kc.T)]
+        split = np.where((khi > klo).any(axis=1), np.argmax(khi - klo, axis=1), -1)
+        return BoxBounds(lower, value, split)
+
+
+@pytest.mark.parametrize("dims, bits", [(1, 7), (2, 4), (3, 3)])
+@pytest.mark.parametrize("gap, batch, leaf, soft", [(0.0, 1, 1, 4), (0.3, 1, 1, 4),
+                                                    (0.3, 2, 4, 10**6), (1.0, 3, 1, 2),
+                                                    (0.1, 8, 8, 16), (0.05, 1, 1, 2),
+                                                    (0.02, 2, 1, 3)])
+def test_branch_and_bound_invariant_with_exact_bounds(dims, bits, gap, batch, leaf, soft):
+    """With exact box minima as bounds, a box dropped without lowering the floor, a child
+    given another box's bound, or an enumerated minimum left out of the bound makes the
+    lower bound exceed the minimum; "pruning dives" (small ``soft``) prune from the queue."""
+    rng = np.random.default_rng(seed("bnb-exact", dims, bits, gap, batch, leaf, soft))
+    K = 2**bits
+    for _ in range(8):
+        table = rng.uniform(0, 1, (K,) * dims) + np.linspace(0, 0.5, K).reshape(
+            (K,) + (1,) * (dims - 1))
+        m = float(table.min())
+        engine = _grid_engine(ExactBounder(table, bits), dims, bits, gap, batch, leaf, soft)
+        while not engine.done:
+            engine.step()
+            assert engine.lower_bound() <= m, f"lower bound {engine.lower_bound()} > min {m}"
+        assert engine.best - engine.lower_bound() <= gap + 1e-12
+        if gap == 0.0:
+            assert engine.best == m
+
+
+def _grid_engine(bounder, dims, bits, gap, batch, leaf, soft):
+    K = 2**bits
+    engine = BranchAndBound(bounder, GridSpace(dims, bits), np.zeros((1, dims), dtype=np.int64),
+                            np.full((1, dims), K - 1, dtype=np.int64),
+                            lambda: engine.best - gap, batch=batch, leaf_points=leaf,
+                            soft_open=soft, max_open=10**7)
     return engine
 
 
