@@ -63,11 +63,11 @@ def check_boxes(net, loss, reg, X, Y, lo, hi, kinds, backend, rng, where, values
     return b
 
 
-def check_affine(net, loss, reg, backend, rng, where, D=8, kink_rounds=2):
+def check_affine(net, loss, reg, backend, rng, where, D=8, kink_rounds=2, per_kind=4):
     """Random boxes of every family on random data, then nested boxes around centres where
     the data put pre-activations on kinks. Yields (X, Y, lo, hi, bounds) of each batch."""
     X, Y = data(net, loss, rng, D)
-    lo, hi, kinds = boxes(net.N, rng)
+    lo, hi, kinds = boxes(net.N, rng, per_kind)
     yield X, Y, lo, hi, check_boxes(net, loss, reg, X, Y, lo, hi, kinds, backend, rng, where)
     for _ in range(kink_rounds):
         c = kink_centre(net.N, rng)
@@ -86,8 +86,8 @@ def test_affine_bounds_sound_numpy(case):
         mixed = label == "mixed"
         for reg in regs if mixed else (regs[(i + len(case.id)) % len(regs)],):
             rng = np.random.default_rng(seed("affine", case.id, label, reg))
-            for _ in check_affine(net, case.loss, reg, "numpy", rng,
-                                  f"numpy {case.id} {label}", kink_rounds=2 if mixed else 1):
+            for _ in check_affine(net, case.loss, reg, "numpy", rng, f"numpy {case.id} {label}",
+                                  kink_rounds=2 if mixed else 1, per_kind=4 if mixed else 2):
                 pass
 
 
