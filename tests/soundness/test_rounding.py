@@ -71,6 +71,25 @@ def test_node_slack_covers_the_rounding_of_a_node_sum(backend):
     assert np.all(l_lo <= 0.0)
 
 
+def test_interval_activation_slack_in_the_flat_parts():
+    """tanh(30) and ELU(-40) round to ±1 and -α in floating point, while the exact values
+    lie strictly inside: only the activation slack keeps the interval bounds of a node
+    around the exact value there (its pre-activation slack is flattened away)."""
+    net = dag(1, [Node.make([(0, None, 30.0)], bias=0, activation="tanh"),
+                  Node.make([(0, None, -40.0)], bias=1, activation="elu:0.5"),
+                  Node.make([(0, None, -30.0)], bias=0, activation="tanh"),
+                  Node.make([(1, 2), (2, 2), (3, 2)])], [4])
+    X = np.array([[1.0], [0.75]])
+    point = np.zeros((1, net.N))
+    vals = node_intervals(net, X, point, point)
+    for v in (1, 2, 3):
+        spec = net.nodes[v - 1].activation.spec
+        lo, hi = (np.broadcast_to(a, (1, 2))[0] for a in vals[v])
+        for d, x in enumerate(X[:, 0]):
+            exact = exact_activation(spec, F(net.nodes[v - 1].inputs[0][2]) * F(x))
+            assert lo[d] <= exact <= hi[d], (spec, float(x), lo[d], float(exact), hi[d])
+
+
 # ----- the margins of the mean over the data -------------------------------------------
 def _lane_data(up: bool):
     """``z = w x + b`` at ``w = 0, b = 1`` (exact), labels giving |z - y| = 2 for 16384
