@@ -28,6 +28,7 @@ from soundness_matrix import (
 from soundness_oracle import risk
 
 from lptrain.certify import BoxBounder
+from lptrain.nn import Node, dag
 
 #: numba and numpy bounds agree to ``ATOL + RTOL |lower|`` on the same boxes. They differ
 #: by rounding only (the kernel reassociates and fuses), amplified where a chord slope of a
@@ -109,3 +110,26 @@ def test_affine_bounds_sound_numba_and_agree(case):
                     f"numba and numpy bounds differ by {diff.max():.3g} ({case.id}, "
                     f"reg={reg})")
                 assert np.allclose(b.value, ref.value, rtol=1e-12, atol=1e-12)
+
+
+def _square_net():
+    """``z = φ0 (φ0 x0) + φ1 x1``: a parameter multiplying a form that already depends on
+    it, so its product holds ``ε0²`` (in [0, 1], not [-1, 1]); nothing else is loose."""
+    return dag(2, [Node.make([(0, 0)]), Node.make([(2, 0), (1, 1)])], [3])
+
+
+@pytest.mark.parametrize("backend", ("numpy", "numba"))
+def test_products_of_a_shared_parameter(backend):
+    """Boxes symmetric in φ0 and labels at the top of the output's range, where the true
+    minimum is 0 and an enclosure that treats ε0² like ε0 loses the top half."""
+    if backend == "numba":
+        pytest.importorskip("numba")
+    net = _square_net()
+    rng = np.random.default_rng(seed("square", backend))
+    for loss in ("abs", "quadratic"):
+        for r in (1e-3, 0.1, 0.5, 1.0):
+            X = np.column_stack([rng.uniform(0.2, 1, 6), np.zeros(6)])
+            Y = np.clip(r * r * X[:, :1], -1, 1)  # = max over the box of φ0² x0
+            lo, hi = np.array([[-r, 0.0]]), np.array([[r, 0.0]])
+            check_boxes(net, loss, None, X, Y, lo, hi, [f"φ0 in ±{r}"], backend, rng,
+                        f"{backend} square {loss}")
