@@ -24,7 +24,7 @@ from lptrain.generalization import (
     loss_range,
     theorem_6_2_samples,
 )
-from lptrain.nn import dense, forward, get_loss, parse_arch
+from lptrain.nn import dense, forward, get_loss, grid_argmin, parse_arch
 from lptrain.sizes import exact_sizes
 
 NETS = ("1-1", "2-2-1", "2-3-2", "conv1d:4-c1k2-1", "resnet:1-2x1-1")
@@ -87,10 +87,11 @@ def test_corollary_6_3_is_the_section_3_polytope_with_that_D():
 def test_guarantee_holds_on_a_sampled_experiment():
     """Theorem 6.2 where it says something: 6 bits make 6ε = 1.5, half the loss range [0, 3]
     (at 3 bits 6ε = 12 is vacuous), and D is the theorem's sample size (its premise). The
-    data are discretized by the test's own exact rounding and the risks computed by the
-    closed-form oracle of the erm tests. Checked: GRM(φ̃) <= min GRM + 6ε (min GRM
-    bounded below by the grid minimum of a held-out sample minus ε), and the event the
-    proof rests on, |ERM_D(φ) - GRM(φ)| <= ε at every grid point."""
+    data are discretized by the test's own exact rounding, φ̃ is lptrain's grid optimum and
+    the risks are computed by the closed-form oracle of the erm tests. Checked:
+    GRM(φ̃) <= min GRM + 6ε (min GRM bounded below by the grid minimum of a held-out sample
+    minus ε), and the event the proof rests on, |ERM_D(φ) - GRM(φ)| <= ε at every grid
+    point."""
     net, bits, alpha = dense([1, 1], "identity"), 6, 0.05
     fam = Family("lin11", net, "abs")
     c = corollary_6_3_size(net, "abs", alpha, bits=bits)
@@ -107,8 +108,8 @@ def test_guarantee_holds_on_a_sampled_experiment():
     grm = np.concatenate([risks(fam, Xh, Yh, grid[i:i + 512]) for i in range(0, len(grid), 512)])
     for _ in range(3):
         X, Y = sample(D)
-        erm = risks(fam, exact_to_grid(X, bits), exact_to_grid(Y, bits), grid)
-        phi = grid[int(np.argmin(erm))]
+        phi = grid_argmin(net, "abs", exact_to_grid(X, bits), exact_to_grid(Y, bits), bits,
+                          backend="numpy").phi  # the face-LP optimum (§3.4 enumeration)
         got = risks(fam, Xh, Yh, phi[None])[0]
         assert got <= grm.min() - eps + 6 * eps
         assert np.abs(risks(fam, X, Y, grid) - grm).max() <= eps
