@@ -68,6 +68,7 @@ _NODE_SLACK = f"{_ROUND} -k node_slack"
 _LANES = f'{_ROUND} -k "margins_cover and numba"'
 _RELAX = f"{_ROUND} -k relaxations"
 _DUAL = f"{_ROUND} -k dual"
+_FD = 'tests/nn/test_nn_lipschitz.py -k "finite_differences or attained"'
 _INTV = "tests/soundness/test_interval_soundness.py"
 _LAZY = "tests/soundness/test_lazy_soundness.py"
 _BNB = "tests/soundness/test_search_soundness.py"
@@ -231,8 +232,12 @@ MUTATIONS: tuple[Mutation, ...] = (
              "return f", _DUAL, "exact bound rounded to nearest, not down"),
     # ----- Lipschitz constants (§4): the a-priori guarantee and the theory checks
     Mutation("lipschitz-quadratic-constant", "src/lptrain/nn/losses.py",
-             "return 4.0 * m * (U + 1.0)", "return 2.0 * m * (U + 1.0)",
-             "tests/nn/test_nn_lipschitz.py", "quadratic loss constant halved"),
+             "return 4.0 * m * (U + 1.0)", "return 2.0 * m * (U + 1.0)", _FD,
+             "quadratic loss constant halved (caught by finite differences)"),
+    Mutation("lipschitz-value-bound", "src/lptrain/nn/lipschitz.py",
+             "b = sum(abs(c) * B[u] for u, _, c in v.inputs) + abs(bc)",
+             "b = 0.5 * (sum(abs(c) * B[u] for u, _, c in v.inputs) + abs(bc))", _FD,
+             "refined value bound B_v halved (caught by finite differences)"),
     Mutation("lipschitz-refined-term", "src/lptrain/nn/lipschitz.py",
              "s = sum(abs(c) * S[u] + (abs(c) * B[u] if p >= 0 else 0.0)",
              "s = sum(abs(c) * S[u] + (0.5 * abs(c) * B[u] if p >= 0 else 0.0)",
