@@ -70,10 +70,10 @@ def test_risk_interval_sound_numba_and_agree(case):
             assert np.all(np.abs(a - b) <= ATOL + RTOL * np.abs(b)), (case.id, reg)
 
 
-def _data_box(arr, rng, labels=False):
+def _data_box(arr, rng):
     """An upper corner ``arr_hi >= arr`` inside [-1, 1] (some entries exact points)."""
     w = rng.uniform(0, 0.3, arr.shape) * (rng.uniform(size=arr.shape) < 0.7)
-    return np.minimum(arr + w, 1.0) if not labels else np.minimum(arr + w, 1.0)
+    return np.minimum(arr + w, 1.0)
 
 
 def _data_samples(lo, hi, rng, k=3):
