@@ -8,8 +8,9 @@ file (if it takes a parameter, :data:`PARAM_SPECS` may name a non-default one; t
 ``soundness_oracle.py`` must know its definition, which ``test_oracles.py`` enforces).
 
 * numpy backend: the full product — every architecture kind × every loss × every
-  regularizer, each with a network mixing every activation and with one network per
-  activation.
+  regularizer with a network that mixes every activation over its hidden nodes (its
+  first output has an activation too, in turn) — and, for each activation alone, a
+  network per kind × loss with one regularizer (in turn).
 * numba backend (the kernel ``backend="auto"`` runs): generated kernels cost about 1.3 s of
   compilation per parameter and 1 s per node on a cold cache, so the matrix compiles
   ``max(#kinds, #losses)`` kernels: kernel i pairs kind ``i mod #kinds`` with loss
@@ -19,7 +20,9 @@ file (if it takes a parameter, :data:`PARAM_SPECS` may name a non-default one; t
   numpy on every box. The loss × kind product is covered on numpy.
 
 Networks have about five free parameters (the others are fixed to seeded constants, which
-the kernels treat as constant edges) and one hidden node per activation.
+the kernels treat as constant edges) and one hidden node per activation. Boxes: see
+:data:`BOX_KINDS`, plus nested boxes and slabs around points where the data put
+pre-activations on an activation's kinks (:func:`kink_data`).
 """
 
 from __future__ import annotations
