@@ -85,18 +85,19 @@ def test_corollary_6_3_is_the_section_3_polytope_with_that_D():
 
 
 def test_guarantee_holds_on_a_sampled_experiment():
-    """Theorem 6.2 where it says something: 6 bits make 6ε = 1.5, half the loss range [0, 3]
-    (at 3 bits 6ε = 12 is vacuous), and D is the theorem's sample size (its premise). The
+    """Theorem 6.2 where it says something: 7 bits make 6ε = 0.75, a quarter of the loss
+    range [0, 3] and below the excess risk of the worst grid point (~1.25; at 3 bits 6ε = 12
+    is vacuous), and D is the theorem's sample size (its premise). The
     data are discretized by the test's own exact rounding, φ̃ is lptrain's grid optimum and
     the risks are computed by the closed-form oracle of the erm tests. Checked:
     GRM(φ̃) <= min GRM + 6ε (min GRM bounded below by the grid minimum of a held-out sample
     minus ε), and the event the proof rests on, |ERM_D(φ) - GRM(φ)| <= ε at every grid
     point."""
-    net, bits, alpha = dense([1, 1], "identity"), 6, 0.05
+    net, bits, alpha = dense([1, 1], "identity"), 7, 0.05
     fam = Family("lin11", net, "abs")
     c = corollary_6_3_size(net, "abs", alpha, bits=bits)
     eps, D = c.bound.eps, c.bound.samples
-    assert 6 * eps <= 0.5 * loss_range(net, "abs").high and D == c.sizes.D
+    assert 6 * eps <= 0.25 * loss_range(net, "abs").high and D == c.sizes.D
     rng = np.random.default_rng(zlib.crc32(b"theorem-6.2"))
     truth = np.array([0.5, -0.25])
 
@@ -104,15 +105,17 @@ def test_guarantee_holds_on_a_sampled_experiment():
         X = rng.uniform(-1, 1, (k, 1))
         return X, np.clip(X * truth[0] + truth[1] + rng.uniform(-0.2, 0.2, (k, 1)), -1, 1)
     grid = phi_grid(2, bits)
-    Xh, Yh = sample(8000)
+    Xh, Yh = sample(6000)
     grm = np.concatenate([risks(fam, Xh, Yh, grid[i:i + 512]) for i in range(0, len(grid), 512)])
-    for _ in range(3):
+    for _ in range(2):
         X, Y = sample(D)
         phi = grid_argmin(net, "abs", exact_to_grid(X, bits), exact_to_grid(Y, bits), bits,
                           backend="numpy").phi  # the face-LP optimum (§3.4 enumeration)
         got = risks(fam, Xh, Yh, phi[None])[0]
         assert got <= grm.min() - eps + 6 * eps
-        assert np.abs(risks(fam, X, Y, grid) - grm).max() <= eps
+        erm = np.concatenate([risks(fam, X, Y, grid[i:i + 512])
+                              for i in range(0, len(grid), 512)])
+        assert np.abs(erm - grm).max() <= eps
 
 
 def _bounds(capsys, *extra):
