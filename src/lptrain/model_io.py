@@ -18,12 +18,14 @@ import numpy as np
 
 from lptrain._io import load_json, save_json
 from lptrain.data import LabelEncoder, UnitScaler
-from lptrain.errors import FileFormatError
-from lptrain.nn import Network, forward
+from lptrain.errors import FileFormatError, InvalidInputError
+from lptrain.nn import Network, forward, get_loss
 
 __all__ = ["ModelFile", "save_model", "load_model", "MODEL_FORMAT_VERSION"]
 
-MODEL_FORMAT_VERSION = 1
+#: 2: the hinge loss of m > 1 outputs is the sum of per-output hinges (format 1 stored
+#: max(1 - zᵀy, 0), refused on load: see lptrain.components.losses.hinge).
+MODEL_FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,23 @@ def save_model(path: str | os.PathLike[str], model: ModelFile) -> Path:
     return save_json(path, payload, kind="model", version=MODEL_FORMAT_VERSION)
 
 
+def _refuse_redefined(loss: str, m: int, path: Any) -> None:
+    """Refuse a format-1 model whose loss meant something else then (the component says
+    why: :meth:`lptrain.components.Loss.legacy_reason`)."""
+    try:
+        component = get_loss(loss)
+    except InvalidInputError:
+        return  # not a loss this version knows: nothing was redefined
+    component.refuse_legacy(m, str(path))
+
+
 def load_model(path: str | os.PathLike[str]) -> ModelFile:
     """Read a model written by :func:`save_model`; refuse malformed or modified files."""
-    doc = load_json(path, kind="model", versions=[MODEL_FORMAT_VERSION])
+    doc = load_json(path, kind="model", versions=[1, MODEL_FORMAT_VERSION])
     try:
         network = Network.from_dict(doc["network"])
+        if doc.get("format_version") == 1:
+            _refuse_redefined(str(doc["loss"]), network.m, path)
         params = np.asarray(doc["params"], dtype=np.float64)
         if params.shape != (network.N,):
             raise FileFormatError(

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from nn_zoo import ARCH_KINDS, THEORY_ACTIVATIONS, THEORY_LOSSES, build
 
+from lptrain import kernels
 from lptrain.errors import InvalidInputError
 from lptrain.nn import (
     Node,
-    _codegen,
     dag,
     empirical_risk,
     forward,
@@ -80,7 +80,7 @@ def test_hamming_bounds_on_binarized_units():
     assert lo.tolist() == [[0, 0, 0]] and hi.tolist() == [[1, 1, 1]]
 
 
-@pytest.mark.skipif(not _codegen.numba_available(), reason="numba missing")
+@pytest.mark.skipif(not kernels.numba_available(), reason="numba missing")
 @pytest.mark.parametrize("kind, activation, loss", [
     ("resnet", "tanh", "cross_entropy"),
     ("dag", "leaky_relu:0.2", "quadratic"),

@@ -45,17 +45,15 @@ from typing import Any
 
 import numpy as np
 
+from lptrain import kernels
 from lptrain._validation import check_array, check_unit_box
 from lptrain.certify._affine_numpy import numpy_bounds
-from lptrain.certify._affine_source import affine_source
-from lptrain.certify._margins import StaticMargins, static_margins
+from lptrain.components import Loss, Regularizer, get_loss, get_regularizer
 from lptrain.errors import InvalidInputError
-from lptrain.nn import _codegen
+from lptrain.kernels.margins import StaticMargins, static_margins
 from lptrain.nn.architecture import Network
-from lptrain.nn.evaluate import check_data, resolve_backend
+from lptrain.nn.evaluate import check_data, regularizer_weights, resolve_backend
 from lptrain.nn.intervals import check_boxes
-from lptrain.nn.losses import Loss, get_loss
-from lptrain.nn.regularizers import Regularizer, get_regularizer
 
 __all__ = ["BoxBounds", "BoxBounder", "box_bounds"]
 
@@ -122,10 +120,11 @@ class BoxBounder:
         self.parallel = bool(parallel)
         self.margins: StaticMargins = static_margins(network, self.loss)
         self.margin = self.margins.margin(self.X.shape[0], self.regularizer)
-        self.lam = self.regularizer.weights if self.regularizer is not None else (0.0, 0.0)
+        self.lam = regularizer_weights(self.regularizer)
         self._kernel: Any = None
         if self.backend == "numba":
-            mod = _codegen.compile_source(affine_source(network, self.loss, self.margins))
+            mod = kernels.compile_source(kernels.affine_source(network, self.loss,
+                                                               self.margins))
             self._kernel = mod.bound_boxes
             self._Xt = np.ascontiguousarray(self.X.T)
             self._Yt = np.ascontiguousarray(self.Y.T)
@@ -159,8 +158,8 @@ class BoxBounder:
 
     def _run(self, lo: np.ndarray, hi: np.ndarray, cand: np.ndarray, out_lb: np.ndarray,
              out_ub: np.ndarray, out_split: np.ndarray) -> None:
-        args = (self._Xt, self._Yt, lo, hi, cand, self.lam[0], self.lam[1], self.margin,
-                out_lb, out_ub, out_split)
+        args = (self._Xt, self._Yt, lo, hi, cand, *self.lam, self.margin, out_lb, out_ub,
+                out_split)
         # Small batches (polishing, tiny data) run on one thread: a parallel launch would
         # cost more than the work and, on a loaded machine, wait for a descheduled thread.
         # (The prange kernel on one thread is ~7x faster than a plain serial loop: LLVM

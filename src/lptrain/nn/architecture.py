@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from lptrain.components import Activation, get_activation
 from lptrain.errors import FileFormatError, InvalidInputError, OutsideTheoryError
-from lptrain.nn.activations import Activation, get_activation
 
 __all__ = ["Node", "PhiConstraint", "Network", "FORMAT", "FORMAT_VERSION"]
 
