@@ -8,7 +8,15 @@ import zlib
 
 import numpy as np
 import pytest
-from certify_zoo import ARCH_KINDS, THEORY_ACTIVATIONS, THEORY_LOSSES, build, smooth_data
+from certify_zoo import (
+    ARCH_KINDS,
+    EXTRA_ACTIVATIONS,
+    EXTRA_LOSSES,
+    THEORY_ACTIVATIONS,
+    THEORY_LOSSES,
+    build,
+    smooth_data,
+)
 
 from lptrain.certify import BoxBounder, box_bounds
 from lptrain.certify._affine_numpy import relax
@@ -23,11 +31,11 @@ def _boxes(net, rng, B, width):
 
 
 @pytest.mark.parametrize("kind", ARCH_KINDS)
-@pytest.mark.parametrize("activation", (*THEORY_ACTIVATIONS, "step"))
+@pytest.mark.parametrize("activation", (*THEORY_ACTIVATIONS, *EXTRA_ACTIVATIONS, "step"))
 def test_bounds_are_below_sampled_values(kind, activation):
     rng = np.random.default_rng(zlib.crc32(f"{kind}-{activation}".encode()))
     net = build(kind, activation, m=2)
-    for loss in (*THEORY_LOSSES, "hamming"):
+    for loss in (*THEORY_LOSSES, *EXTRA_LOSSES, "hamming"):
         for reg in (None, "l1:0.1", "l2:0.2"):
             X, Y = rng.uniform(-1, 1, (6, net.n)), rng.uniform(-1, 1, (6, net.m))
             if loss == "hamming":
@@ -44,7 +52,7 @@ def test_bounds_are_below_sampled_values(kind, activation):
 
 
 @pytest.mark.parametrize("name", ["relu", "leaky_relu:0.2", "tanh", "hard_tanh", "elu:0.5",
-                                  "step", "identity"])
+                                  "step", "identity", *EXTRA_ACTIVATIONS])
 def test_relaxations_enclose_the_activation(name):
     act = get_activation(name)
     rng = np.random.default_rng(1)

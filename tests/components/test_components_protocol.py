@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -164,3 +165,12 @@ def test_definitions_outside_the_vocabulary_are_refused():
         register(_activation_class(key="relu"), [check_activation])
     with pytest.raises(InvalidInputError):
         get_activation("test_act")  # nothing of the above was registered
+
+
+def test_a_component_lives_in_its_module_and_the_registry():
+    """The two components added after the refactor appear in exactly two source files."""
+    src = Path(__file__).resolve().parents[2] / "src" / "lptrain"
+    for word, module in (("softplus", "activations/softplus.py"), ("huber", "losses/huber.py")):
+        files = sorted(str(p.relative_to(src)) for p in src.rglob("*.py")
+                       if word in p.read_text(encoding="utf-8").lower())
+        assert files == sorted([f"components/{module}", "components/registry.py"]), files

@@ -42,6 +42,17 @@ COMPONENT_ACTIVATIONS = _specs(THEORY_ACTIVATION_NAMES, "activation")
 COMPONENT_LOSSES = _specs(tuple(k for k in LOSSES if get_loss(k).in_theory), "loss")
 
 
+def _extra(specs: tuple[str, ...], listed: tuple[str, ...]) -> tuple[str, ...]:
+    known = {s.partition(":")[0] for s in listed}
+    return tuple(s for s in specs if s.partition(":")[0] not in known)
+
+
+#: The registered components beyond the two lists above (the tests that iterate those
+#: lists add these).
+EXTRA_ACTIVATIONS = _extra(COMPONENT_ACTIVATIONS, THEORY_ACTIVATIONS)
+EXTRA_LOSSES = _extra(COMPONENT_LOSSES, THEORY_LOSSES)
+
+
 def shared_dag(activation: str, m: int = 1) -> Network:
     """Explicit DAG with a shared weight, a signed coefficient, a constant edge and a
     skip from the inputs to the output."""

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from lptrain.components import Activation, Loss, registered
+from lptrain.components import Activation, Loss
+from lptrain.components.regularizer import classes as regularizer_classes
 from lptrain.kernels.affine import ASPECT
 from lptrain.kernels.margins import StaticMargins, static_margins
 from lptrain.nn._numpy_eval import loss_block
@@ -96,8 +97,8 @@ def _regularizer_terms(bc: np.ndarray, br: np.ndarray, lam: tuple[float, ...]
     regk = np.zeros(bc.shape[0])
     regi = np.zeros(bc.shape[0])
     g = np.zeros_like(bc)
-    for w, cls in zip(lam, registered("regularizer"), strict=True):
-        reg = cls(1.0)  # type: ignore[call-arg]
+    for w, cls in zip(lam, regularizer_classes(), strict=True):
+        reg = cls(1.0)
         with np.errstate(all="ignore"):
             s, k = reg.term_minorant(bc, br)
             floor = reg.term_interval(bc - br, bc + br)[0]
@@ -137,7 +138,7 @@ def _network_forms(net: Network, X: np.ndarray, bc: np.ndarray, br: np.ndarray,
 
 
 def numpy_bounds(net: Network, loss: Loss, X: np.ndarray, Y: np.ndarray, lo: np.ndarray,
-                 hi: np.ndarray, cand: np.ndarray, lam: tuple[float, float], margin: float
+                 hi: np.ndarray, cand: np.ndarray, lam: tuple[float, ...], margin: float
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(lower bound, risk at the candidate, split coordinate) for each box of one block."""
     D = X.shape[0]
@@ -168,8 +169,8 @@ def numpy_bounds(net: Network, loss: Loss, X: np.ndarray, Y: np.ndarray, lo: np.
     lbi = el.sum(axis=1) / D + regi
     lower = np.maximum(lba, lbi) - margin
     value = loss_block(net, loss, X, Y, cand).sum(axis=1) / D
-    for w, cls in zip(lam, registered("regularizer"), strict=True):
-        value = value + cls(w)(cand)  # type: ignore[call-arg]
+    for w, cls in zip(lam, regularizer_classes(), strict=True):
+        value = value + cls(w)(cand)
     sens = np.where(hi > lo, sens, -1.0)
     split = np.where(sens.max(axis=1) >= 0, np.argmax(sens, axis=1), -1)
     width = hi - lo

@@ -172,7 +172,7 @@ class Activation(Component):
         """Inverse of :meth:`to_dict` (also accepts a spec string)."""
         if isinstance(d, str):
             return get(d)
-        return Activation(str(d["name"]), float(d.get("alpha", 0.0)))  # type: ignore[return-value]
+        return get(f"{d['name']}:{float(d.get('alpha', 0.0))!r}")
 
 
 def get(spec: str | Activation) -> Activation:

@@ -143,17 +143,19 @@ def lookup(family: str, spec: Any) -> Component:
         raise InvalidInputError(f"{family} must be one of {listed}; got {spec!r}")
     if not value.strip():
         p = cls.parameter
-        if p is not None and p.default is None:
+        if p is None:
+            return cls()
+        if p.default is None:
             raise InvalidInputError(f"{family} {key!r} needs a parameter, e.g. {key}:"
                                     f"{_example(cls)}")
-        return cls() if p is None else cls(p.default)  # type: ignore[call-arg]
+        return cls(p.default)
     try:
         number = float(value)
     except ValueError:
         raise InvalidInputError(
             f"{family} {spec!r}: the parameter after ':' must be a number, e.g. "
             f"{_first_parameterised(classes)}") from None
-    return cls(number)  # type: ignore[call-arg]
+    return cls(number)
 
 
 def _example(cls: type[Component]) -> str:
@@ -168,7 +170,7 @@ def _first_parameterised(classes: dict[str, type[Component]]) -> str:
     return "name:0.1"
 
 
-def register(cls: type[Component], checks: Iterable[Callable[[type[Component]], None]] = ()
+def register(cls: type[Component], checks: Iterable[Callable[[Any], None]] = ()
              ) -> type[Component]:
     """Add a component class to its family's registry after checking that it is complete:
     every abstract method defined, ``key``/``theory``/``in_theory`` set, a docstring,
@@ -203,7 +205,7 @@ def sample(cls: type[Component]) -> Component:
     p = cls.parameter
     if p is None:
         return cls()
-    return cls(0.5 if p.default is None else p.default)  # type: ignore[call-arg]
+    return cls(0.5 if p.default is None else p.default)
 
 
 def require_torch(what: str) -> Any:

@@ -11,6 +11,7 @@ Examples
 from __future__ import annotations
 
 from lptrain.components.activation import Activation, check_activation
+from lptrain.components.activation import get as get_activation
 from lptrain.components.activations.elu import ELU
 from lptrain.components.activations.hard_tanh import HardTanh
 from lptrain.components.activations.identity import Identity
@@ -35,16 +36,15 @@ __all__ = ["ACTIVATIONS", "LOSSES", "REGULARIZERS", "THEORY_ACTIVATIONS"]
 
 
 def _activations(*classes: type[Activation]) -> tuple[str, ...]:
-    return tuple(register(c, [check_activation]).key for c in classes)  # type: ignore[arg-type]
+    return tuple(register(c, [check_activation]).key for c in classes)
 
 
 def _losses(*classes: type[Loss]) -> tuple[str, ...]:
-    return tuple(register(c, [check_loss]).key for c in classes)  # type: ignore[arg-type]
+    return tuple(register(c, [check_loss]).key for c in classes)
 
 
 def _regularizers(*classes: type[Regularizer]) -> tuple[str, ...]:
-    return tuple(register(c, [check_regularizer]).key  # type: ignore[arg-type]
-                 for c in classes)
+    return tuple(register(c, [check_regularizer]).key for c in classes)
 
 
 #: Registered activation names, in order.
@@ -61,4 +61,4 @@ LOSSES: tuple[str, ...] = _losses(
 REGULARIZERS: tuple[str, ...] = _regularizers(L1, L2)
 #: Activations covered by Lemma 4.5 (1-Lipschitz, a(0) = 0).
 THEORY_ACTIVATIONS: tuple[str, ...] = tuple(
-    k for k in ACTIVATIONS if Activation(k).in_theory)
+    k for k in ACTIVATIONS if get_activation(k).in_theory)

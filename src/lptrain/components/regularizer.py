@@ -28,7 +28,7 @@ from lptrain.components.base import (
 )
 from lptrain.errors import InvalidInputError
 
-__all__ = ["Regularizer", "get", "check_regularizer", "weight_parameter"]
+__all__ = ["Regularizer", "get", "check_regularizer", "weight_parameter", "classes"]
 
 _U = 2.0**-53
 
@@ -131,6 +131,12 @@ class Regularizer(Component):
         return {"kind": self.kind, "lambda": self.lam}
 
 
+def classes() -> tuple[type[Regularizer], ...]:
+    """The registered regularizer classes, in registry order (that of the kernels'
+    run-time weights)."""
+    return tuple(c for c in registered("regularizer") if issubclass(c, Regularizer))
+
+
 def _kinds(sep: str) -> str:
     return sep.join(f"'{c.key}'" for c in registered("regularizer"))
 
@@ -145,17 +151,17 @@ def get(spec: str | Regularizer | None) -> Regularizer | None:
     if text in ("", "none"):
         return None
     kind, _, lam = text.partition(":")
-    classes = {c.key: c for c in registered("regularizer")}
+    table = {c.key: c for c in classes()}
     try:
         value = float(lam)
     except ValueError:
         value = float("nan")
-    if kind not in classes or not lam:
-        examples = " or ".join(f"'{k}:{ex}'" for k, ex in zip(classes, ("0.01", "0.5", "0.1"),
+    if kind not in table or not lam:
+        examples = " or ".join(f"'{k}:{ex}'" for k, ex in zip(table, ("0.01", "0.5", "0.1"),
                                                               strict=False))
         raise InvalidInputError(f"regularizer must look like {examples} (kind:lambda); "
                                 f"got {spec!r}")
-    return classes[kind](value)  # type: ignore[return-value,call-arg]
+    return table[kind](value)
 
 
 def check_regularizer(cls: type[Regularizer]) -> None:

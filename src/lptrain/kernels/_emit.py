@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from lptrain.components import _dsl, registered
+from lptrain.components import _dsl
+from lptrain.components.regularizer import classes as regularizer_classes
 from lptrain.kernels._compile import FASTMATH, KERNELS_VERSION
 
 __all__ = ["Emitter", "PointEmitter", "header", "indent", "num", "regularizer_args"]
@@ -41,7 +42,7 @@ def header(kind: str, net: Any, loss: Any) -> str:
 
 def regularizer_args() -> str:
     """Kernel arguments carrying the run-time weight of every registered regularizer."""
-    return ", ".join(f"rw{k}" for k in range(len(registered("regularizer"))))
+    return ", ".join(f"rw{k}" for k in range(len(regularizer_classes())))
 
 
 class Emitter:
@@ -141,8 +142,8 @@ class PointEmitter(Emitter):
             return ["reg = 0.0"]
         lines: list[str] = []
         parts = []
-        for k, cls in enumerate(registered("regularizer")):
-            reg = cls(1.0)  # type: ignore[call-arg]
+        for k, cls in enumerate(regularizer_classes()):
+            reg = cls(1.0)
             terms = [self.fragment(reg.term, f"p{j}", into=lines)[0] for j in range(N)]
             parts.append(f"rw{k} * ({' + '.join(terms)})")
         return lines + [f"reg = {' + '.join(parts)}"]

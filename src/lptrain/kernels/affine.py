@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lptrain.components import registered
+from lptrain.components.regularizer import classes as regularizer_classes
 from lptrain.kernels._emit import Emitter, PointEmitter, header, indent, num, regularizer_args
 from lptrain.kernels.margins import StaticMargins
 from lptrain.kernels.point import JIT
@@ -185,7 +185,7 @@ class AffineEmitter(Emitter):
         """``regk``/``accg{j}``/``regi``: each registered regularizer's minorant
         (``ρ(φ) >= K + s (φ - c)``) and interval floor, weighted at run time."""
         lines = ["regk = 0.0", "regi = 0.0"]
-        regs = [cls(1.0) for cls in registered("regularizer")]  # type: ignore[call-arg]
+        regs = [cls(1.0) for cls in regularizer_classes()]
         for j in range(self.net.N):
             grad = []
             for k, reg in enumerate(regs):

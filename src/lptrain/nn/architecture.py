@@ -37,7 +37,7 @@ __all__ = ["Node", "PhiConstraint", "Network", "FORMAT", "FORMAT_VERSION"]
 
 FORMAT = "lptrain.network"
 FORMAT_VERSION = 1
-_IDENTITY = Activation("identity")
+_IDENTITY = get_activation("identity")
 
 
 @dataclass(frozen=True)
