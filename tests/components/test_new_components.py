@@ -89,18 +89,17 @@ def test_softplus_and_huber_are_certifiable():
 
 
 def test_multiclass_hinge_certified_optimum_classifies_separable_data():
-    """Three classes at three corners of the square: the old max(1 - zᵀy, 0) is 0 at the
-    constant network z = (-1, -1, -1); the per-output hinge costs 2 there, and every
-    misclassified point costs >= 2, so a model certified within 2/D of the optimum
-    classifies every point."""
-    net = dense([2, 3], "identity")
+    """Three classes at three corners of the square (a linear network, biases fixed at -1):
+    the old max(1 - zᵀy, 0) is 0 at the constant network z = (-1, -1, -1); the per-output
+    hinge costs 2 there, and every misclassified point costs >= 2, so a model certified
+    within 2/D of the optimum classifies every point."""
+    net = dense([2, 3], "identity").fix_parameters({6: -1.0, 7: -1.0, 8: -1.0})  # biases
     corners = np.array([[-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0]])
     rng = np.random.default_rng(0)
     labels = np.repeat(np.arange(3), 3)
     X = np.clip(corners[labels] + rng.uniform(-0.05, 0.05, (9, 2)), -1, 1)
     Y = np.where(np.eye(3)[labels] > 0, 1.0, -1.0)
-    constant = np.zeros(net.N)
-    constant[6:] = -1.0  # weights 0, biases -1
+    constant = np.zeros(net.N)  # weights 0: z = (-1, -1, -1)
     assert float(np.maximum(1 - (-np.ones(3) * Y).sum(axis=1), 0).mean()) == 0.0  # old form
     assert float(empirical_risk(net, "hinge", X, Y, constant[None], backend="numpy")[0]) == 2.0
     cert = certify_erm(net, "hinge", X, Y, target_gap=0.05, time_limit=120, progress=False)

@@ -15,8 +15,8 @@ and data point by data point the kernel keeps an *affine form* enclosing the nod
 * the loss of data point d is bounded below by an affine function of ε, the loss's
   :meth:`~lptrain.components.Loss.minorant`: ``|t| >= σ t`` (σ the chord slope of ``|.|``
   over t's range), ``t² >= 2 t_0 t - t_0²``, ``max(t_j, 0) >= λ_j t_j`` per hinge output,
-  tangents of the smooth convex losses, cross-entropy (convex when ``Σ y >= 0``) by its tangent, Hamming by its
-  interval bound.
+  tangents of the smooth convex losses, cross-entropy (convex when ``Σ y >= 0``) by its
+  tangent, Hamming by its interval bound.
 
 These minorants are summed over the data **before** minimizing over the box, so first-order
 terms of different data points cancel (near a minimum the sum of slopes is near zero), and

@@ -127,15 +127,17 @@ class Activation(Component):
         """Apply elementwise (numpy)."""
         t = np.asarray(t, dtype=np.float64)
         with np.errstate(all="ignore"):
-            return np.broadcast_to(np.asarray(self.value(t), dtype=np.float64), t.shape).copy()
+            out = np.asarray(self.value(t), dtype=np.float64)
+        return out if out.shape == t.shape else np.broadcast_to(out, t.shape).copy()
 
     def relaxation(self, lo: Any, hi: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """:meth:`relax` on numpy arrays, broadcast to a common shape."""
+        """:meth:`relax` on numpy arrays, broadcast to a common shape (read-only views where
+        a part is a constant)."""
         lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
         with np.errstate(all="ignore"):
             out = self.relax(lo, hi)
         shape = np.broadcast(lo, hi).shape
-        return tuple(np.broadcast_to(np.asarray(x, dtype=np.float64), shape).copy()
+        return tuple(np.broadcast_to(np.asarray(x, dtype=np.float64), shape)
                      for x in out)  # type: ignore[return-value]
 
     def expr(self, v: str) -> str:
