@@ -146,8 +146,8 @@ class Activation(Component):
 
         Examples
         --------
-        >>> Activation("relu").expr("h")
-        '(h if h > 0.0 else 0.0)'
+        >>> Activation("relu").expr("h"), Activation("step").expr("h")
+        ('max(h, 0.0)', '(1.0 if h > 0.0 else 0.0)')
         """
         _, outs = _dsl.trace_call(self.value, v)
         return _dsl.render(outs, lambda: "", inline=True)[1][0]

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from lptrain.components._dsl import where
+from lptrain.components._dsl import maximum
 from lptrain.components.activation import Activation
 from lptrain.components.activations.relu import relu_relax, relu_scip
 from lptrain.components.base import Parameter, require_torch
@@ -40,7 +40,7 @@ class LeakyReLU(Activation):
     theory = "inside Lemma 4.5: 1-Lipschitz with a(0) = 0 for a slope in [0, 1]"
 
     def value(self, t: Any) -> Any:
-        return where(t > 0.0, t, self.param * t)
+        return maximum(t, self.param * t)  # = t for t > 0, α t otherwise (α <= 1)
 
     def relax(self, lo: Any, hi: Any) -> tuple[Any, Any, Any]:
         a = self.param

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from lptrain.components._dsl import where
+from lptrain.components._dsl import maximum, where
 from lptrain.components.activation import Activation
 from lptrain.components.base import require_torch
 from lptrain.components.hull import Envelope, envelope
@@ -57,7 +57,7 @@ class ReLU(Activation):
     theory = "inside Lemma 4.5: 1-Lipschitz with a(0) = 0"
 
     def value(self, t: Any) -> Any:
-        return where(t > 0.0, t, 0.0)
+        return maximum(t, 0.0)
 
     def relax(self, lo: Any, hi: Any) -> tuple[Any, Any, Any]:
         return relu_relax(lo, hi)
