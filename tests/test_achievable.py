@@ -150,7 +150,7 @@ def test_cli(tmp_path, capsys):
 @pytest.mark.parametrize("extra, message", [
     (["--target-loss", "0.1", "--equal"],
      "--equal needs --target-vector (exact membership of a loss vector)"),
-    (["--target-vector", "nope.txt"], "target vector file nope.txt does not exist"),
+    (["--target-vector", "nope.txt"], "--target-vector nope.txt: no such file"),
 ])
 def test_cli_errors(tmp_path, capsys, monkeypatch, extra, message):
     data, _ = _files(tmp_path)

@@ -40,8 +40,9 @@ def test_json_keys_and_optimum(tmp_path, capsys, solver):
     path = _csv(tmp_path, X, Y)
     d = _run_json(capsys, str(path), "--arch", "3-1-2", "--solver", solver)
     truth = exhaustive_search(biu_network([3, 1, 2]), X, Y)
-    assert {"objective", "params", "seconds", "solver", "sizes", "certificate", "errors",
-            "dual_bound"} <= set(d)
+    assert {"objective", "params", "seconds", "timings", "solver", "sizes", "certificate",
+            "errors", "lower_bound", "lower_bound_kind", "upper_bound", "erm", "D"} <= set(d)
+    assert d["upper_bound"] == d["erm"] == d["objective"] and d["D"] == 7
     assert d["solver"] == solver and d["objective"] == truth.objective
     assert len(d["params"]) == 8 and set(d["params"]) <= {-1, 1}
     assert d["seconds"] >= 0

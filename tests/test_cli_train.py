@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from lptrain.cli import main
+from lptrain.cli._schemas import validate_output
 
 TRAIN_KEYS = ("params", "lp_objective", "erm", "epsilon", "lower_bound", "lower_bound_kind",
-              "solver", "seconds", "certificate", "sizes", "bits", "lipschitz", "n", "m", "N",
-              "D", "units")
+              "upper_bound", "a_priori_upper_bound", "solver", "seconds", "timings",
+              "certificate", "sizes", "bits", "lipschitz", "n", "m", "N", "D", "units")
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +51,10 @@ def test_train_json_model_and_predict_round_trip(tmp_path, capsys, line_csv):
     assert d["lower_bound"] == pytest.approx(d["lp_objective"] - d["epsilon"])
     assert d["solver"] == "structured" and d["certificate"]["verified"] is True
     assert (d["n"], d["m"], d["N"], d["D"]) == (2, 1, 3, 8) and len(d["params"]) == 3
-    assert d["model"] == str(model)
+    assert d["output"] == str(model) and d["command"] == "train"
+    assert d["upper_bound"] == d["erm"]  # the ERM of the returned parameters
+    assert d["a_priori_upper_bound"] == pytest.approx(d["lp_objective"] + d["epsilon"])
+    assert isinstance(d["seconds"], float) and d["seconds"] >= d["timings"]["face"]
     p = _json(capsys, ["predict", str(model), line_csv, "--json"])
     assert len(p["predictions"]) == 8 and all(len(r) == 1 for r in p["predictions"])
     # columns are chosen by name: a CSV with the features in another order and no target
@@ -101,8 +105,8 @@ def test_classification_with_labels(tmp_path, capsys):
     ("a,b,y\n0.1,nan,0.3\n", "X (from bad.csv) contains NaN in row 0 (column 1)"),
     ("", "is empty; expected a header row and at least one data row"),
     ("a,b,y\n", "has a header but no data rows"),
-    ("a,b,y\n0.1,0.2,0.3\n0.1,5,0.3\n", "X must lie in [-1, 1] (the paper's normalization); "
-                                         "entry at row 1 (column 1) is 5.0"),
+    ("a,b,y\n0.1,0.2,0.3\n0.1,5,0.3\n", "must lie in [-1, 1] (the paper's normalization); "
+                                         "entry at row 1 (column 1) is 5.0; pass --scale"),
 ])
 def test_malformed_csv(tmp_path, capsys, text, message):
     csv = _write(tmp_path / "bad.csv", text)
@@ -122,7 +126,8 @@ def test_errors_name_the_fix(tmp_path, capsys, line_csv):
     assert "X has 2 columns but the network has 3 inputs (n=3)" in capsys.readouterr().err
     d = _json(capsys, ["train", line_csv, "--arch", "2-1", "--loss", "abs", "--scale",
                        "--json"], code=1)
-    assert d["error"] == "InvalidInputError" and "exactly one of bits and eps" in d["message"]
+    assert d["error"] == "InvalidInputError" and d["message"] == (
+        "give the grid: --bits B or --eps E (§3.1), or --polytope FILE written by lptrain build")
 
 
 def test_predict_refuses_tampered_model_and_wrong_columns(tmp_path, capsys, line_csv):
@@ -141,7 +146,9 @@ def test_predict_refuses_tampered_model_and_wrong_columns(tmp_path, capsys, line
     other = _write(tmp_path / "other.csv", "p,q,r\n0.1,0.2,0.3\n")
     assert main(["predict", str(model), other]) == 1
     err = capsys.readouterr().err
-    assert "has 3 columns ['p', 'q', 'r'] but the model has 2 inputs (n=2)" in err
+    assert ("has columns ['p', 'q', 'r'] but the model was trained on ['size', 'noise']; "
+            "['size', 'noise'] are not in the header: rename the columns, or pass "
+            "--by-position to use the first 2 columns in order") in err
 
 
 def test_predict_a_hand_written_model_file(tmp_path, capsys):
@@ -152,7 +159,11 @@ def test_predict_a_hand_written_model_file(tmp_path, capsys):
                       ModelFile(dense([2, 1], "step", "step"), np.array([1.0, 1.0, -1.0]),
                                 "hamming"))
     csv = _write(tmp_path / "x.csv", "u,v\n1,1\n0,0\n")
-    p = _json(capsys, ["predict", str(path), csv, "--json"])
+    d = _json(capsys, ["predict", str(path), csv, "--json"], code=1)
+    assert d["message"] == ("the model has no feature names, so the columns of " + csv
+                            + " cannot be matched by name; pass --by-position to use its "
+                            "first 2 columns (n=2) in order")
+    p = _json(capsys, ["predict", str(path), csv, "--by-position", "--json"])
     assert p["predictions"] == [[1.0], [0.0]]
 
 
@@ -160,7 +171,8 @@ def test_demo_quick(tmp_path, capsys, monkeypatch):
     pytest.importorskip("sklearn")
     monkeypatch.delenv("LPTRAIN_BACKEND")  # the main job runs on the default (fast) kernels
     d = _json(capsys, ["demo", "--quick", "--json", "--out-dir", str(tmp_path)])
-    tr, en = d["train"], d["enumeration"]
+    validate_output("demo", d)
+    tr, en = d, d["enumeration"]
     assert set(TRAIN_KEYS) <= set(tr) and tr["bits"] == 2 and tr["D"] == 442
     assert en["same_value"] and en["value"] == pytest.approx(tr["lp_objective"], abs=1e-9)
     assert en["configurations"] == 4**7
@@ -172,4 +184,4 @@ def test_demo_quick(tmp_path, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "the LP found the exact optimum over the grid" in out
     assert "a-posteriori lower bound (B&B)" in out and "certified gap" in out
-    assert d["train"]["lower_bound_kind"] == "a-posteriori" and d["train"]["gap"] <= 0.05 + 1e-9
+    assert d["lower_bound_kind"] == "a-posteriori" and d["gap"] <= 0.05 + 1e-9

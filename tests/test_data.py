@@ -86,3 +86,65 @@ def test_label_encoder_schemes():
         oh.encode(np.array([9]))
     with pytest.raises(InvalidInputError, match="single class"):
         LabelEncoder.fit(np.array([1, 1]), "onehot")
+
+
+@pytest.mark.parametrize(("text", "kwargs", "error", "match"), [
+    ("a,a,y\n1,2,3\n", {}, FileFormatError, "the header names column 'a' twice"),
+    ("a,,y\n1,2,3\n", {}, FileFormatError, "column 1 of the header row has no name"),
+    ("0.5,1,2\n3,4,5\n", {}, FileFormatError, r"the first row \(0.5,1,2\) is all numbers"),
+    ("a,b,y\n1,,3\n", {}, FileFormatError, "data row 1, column 'b' is empty"),
+    ("a,b,y\n1,2,\n", {}, FileFormatError, "data row 1, column 'y' is empty"),
+    ("a,b,y\n1+2j,2,3\n", {}, FileFormatError, "complex numbers are not supported"),
+    ("a;b;y\n1;2;3\n", {}, FileFormatError, "has a single column"),
+    ("a,b,y\n1,2,3\n", {"target": ["y", "y"]}, InvalidInputError, "a second time"),
+    ("a,b,y\n1,2,3\n", {"n_targets": 3}, InvalidInputError, r"must be an integer in \[1, 2\]"),
+    ("a,b,y\n1,2,3\n", {"features": ["a", "c"]}, InvalidInputError, "has no column 'c'"),
+    ("a,b,y\n1,2,3\n", {"header": "maybe"}, InvalidInputError, "header must be one of"),
+])
+def test_header_and_cell_problems_are_refused(tmp_path, text, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        load_csv(_write(tmp_path, text), **kwargs)
+
+
+def test_header_modes_keep_every_row(tmp_path):
+    p = _write(tmp_path, "0.5,1,2\n3,4,5\n")
+    ds = load_csv(p, header="no")
+    assert ds.X.shape == (2, 2) and ds.feature_names == ("col0", "col1")
+    assert load_csv(p, header="yes").X.shape == (1, 2)
+    assert load_csv(_write(tmp_path, "\ufeffa,y\n1,2\n", "b.csv")).feature_names == ("a",)
+    ds = load_csv(_write(tmp_path, "y,b,a\n3,2,1\n", "c.csv"), target="y", features=["a", "b"])
+    assert ds.X.tolist() == [[1.0, 2.0]] and ds.feature_names == ("a", "b")
+
+
+def test_unit_scaler_near_the_float_limit_and_overflow():
+    A = np.array([[1e308], [-1e308], [1.7e308]])
+    s = UnitScaler.fit(A)
+    assert np.isfinite(s.half_range).all() and np.isfinite(s.center).all()
+    # center 0.35e308, half range 1.35e308: 1e308 maps to 0.65 / 1.35 = 13/27
+    assert s.transform(A).ravel().tolist() == pytest.approx([13 / 27, -1.0, 1.0], rel=1e-12)
+    tiny = UnitScaler.fit(np.array([[0.0], [1e-300]]))
+    with pytest.raises(InvalidInputError, match="too far outside the range the scaler was "
+                                                "fitted on"):
+        tiny.transform(np.array([[1e300]]))
+
+
+def test_label_encodings_from_files_are_checked():
+    assert LabelEncoder.from_dict({"classes": ["a", "b"], "scheme": "sign"}).n_outputs == 1
+    for bad in ({"classes": ["b", "a"], "scheme": "sign"},
+                {"classes": ["a", "b", "c"], "scheme": "sign"},
+                {"classes": ["a", 1], "scheme": "onehot"},
+                {"classes": ["a", "b"], "scheme": "magic"}):
+        with pytest.raises(InvalidInputError):
+            LabelEncoder.from_dict(bad)
+
+
+def test_complex_input_and_the_box_tolerance():
+    from lptrain._validation import check_array, clip_to_unit_box
+
+    with pytest.raises(InvalidInputError, match="X holds complex numbers"):
+        check_array("X", np.array([[1 + 2j]]))
+    clipped, note = clip_to_unit_box("X", np.array([[1.0 + 5e-13, -0.5]]))
+    assert clipped.tolist() == [[1.0, -0.5]] and "clipped onto the box" in note
+    assert clip_to_unit_box("X", np.array([[0.5]]))[1] is None
+    with pytest.raises(InvalidInputError, match="entry at row 0 \\(column 0\\) is 1.000001"):
+        clip_to_unit_box("X", np.array([[1.000001]]))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -24,8 +25,15 @@ __all__ = [
     "check_float",
     "check_choice",
     "check_unit_box",
+    "clip_to_unit_box",
     "parse_memory",
+    "available_memory",
+    "BOX_TOLERANCE",
 ]
+
+#: Values at most this far outside [-1, 1] are clipped onto the box (with a note) by
+#: :func:`clip_to_unit_box`; e.g. scikit-learn's MinMaxScaler gives 1.0000000000000004.
+BOX_TOLERANCE = 1e-12
 
 
 def _describe(value: Any) -> str:
@@ -60,8 +68,15 @@ def check_array(
     lptrain.errors.InvalidInputError: X contains NaN in row 0 (column 1)
     """
     try:
-        arr = np.asarray(value, dtype=dtype)
-    except (TypeError, ValueError) as exc:
+        raw = value if isinstance(value, np.ndarray) else np.asarray(value)
+        if raw.dtype.kind == "c" and np.dtype(dtype).kind != "c":
+            raise InvalidInputError(
+                f"{name} holds complex numbers ({_describe(raw)}); lptrain works with real "
+                "numbers: pass the real part explicitly (np.real) if that is what you mean")
+        arr = np.asarray(raw, dtype=dtype)
+    except (TypeError, ValueError, OverflowError) as exc:
+        if isinstance(exc, InvalidInputError):
+            raise
         raise InvalidInputError(
             f"{name} must be convertible to a numeric array; got {_describe(value)} ({exc})"
         ) from None
@@ -202,6 +217,57 @@ entry at row 0 (column 1) is 2.0; pass scale=True
         )
         raise InvalidInputError(msg + (f"; {hint}" if hint else ""))
     return arr
+
+
+def clip_to_unit_box(name: str, arr: np.ndarray, hint: str = "",
+                     tol: float = BOX_TOLERANCE) -> tuple[np.ndarray, str | None]:
+    """Clip entries at most ``tol`` outside [-1, 1] onto the box; refuse larger ones.
+
+    Returns the (copied, when clipped) array and a note saying what was clipped, or None.
+    Rounding in an external scaler (1.0000000000000004) is clipped; 1.1 is refused with
+    the message of :func:`check_unit_box`.
+
+    Examples
+    --------
+    >>> a, note = clip_to_unit_box("X", np.array([[0.5, 1.0000000000000004]]))
+    >>> a.tolist(), note
+    ([[0.5, 1.0]], 'X: 1 entry within 1e-12 outside [-1, 1] (largest 1.0000000000000004 at \
+row 0, column 1) clipped onto the box')
+    """
+    arr = np.asarray(arr)
+    over = np.abs(arr) > 1.0
+    if not over.any():
+        return arr, None
+    check_unit_box(name, np.where(np.abs(arr) <= 1.0 + tol, 0.0, arr), hint)
+    worst = np.unravel_index(int(np.argmax(np.where(over, np.abs(arr), 0.0))), arr.shape)
+    where = (f"row {worst[0]}, column {worst[1]}" if arr.ndim == 2
+             else f"index {tuple(int(w) for w in worst)}")
+    count = int(over.sum())
+    note = (f"{name}: {count} entr{'y' if count == 1 else 'ies'} within {tol:g} outside "
+            f"[-1, 1] (largest {float(arr[worst])!r} at {where}) clipped onto the box")
+    return np.clip(arr, -1.0, 1.0), note
+
+
+def available_memory() -> int:
+    """Bytes of memory available now: ``MemAvailable`` of ``/proc/meminfo``, else
+    ``os.sysconf`` (available pages times page size), else 4 GiB.
+
+    Examples
+    --------
+    >>> available_memory() > 0
+    True
+    """
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - exotic platforms
+        return 4 * 2**30
 
 
 _UNITS = {"": 1, "b": 1, "k": 1e3, "kb": 1e3, "kib": 2**10, "m": 1e6, "mb": 1e6,

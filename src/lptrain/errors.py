@@ -22,6 +22,7 @@ __all__ = [
     "CertificateError",
     "NotFittedError",
     "OutsideTheoryError",
+    "OutputError",
 ]
 
 
@@ -69,3 +70,8 @@ class CertificateError(LPTrainError, ArithmeticError):
 
 class NotFittedError(LPTrainError, AttributeError):
     """An estimator method that needs ``fit`` was called before ``fit``."""
+
+
+class OutputError(LPTrainError, OSError):
+    """An output file could not be written (missing folder, permissions, disk full);
+    nothing half-written is left behind."""

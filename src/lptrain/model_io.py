@@ -18,8 +18,9 @@ import numpy as np
 
 from lptrain._io import load_json, save_json
 from lptrain.data import LabelEncoder, UnitScaler
-from lptrain.errors import FileFormatError, InvalidInputError
-from lptrain.nn import Network, forward, get_loss
+from lptrain.errors import FileFormatError, LPTrainError
+from lptrain.nn import Network, forward
+from lptrain.nn.losses import get_loss
 
 __all__ = ["ModelFile", "save_model", "load_model", "MODEL_FORMAT_VERSION"]
 
@@ -81,44 +82,76 @@ def save_model(path: str | os.PathLike[str], model: ModelFile) -> Path:
     return save_json(path, payload, kind="model", version=MODEL_FORMAT_VERSION)
 
 
-def _refuse_redefined(loss: str, m: int, path: Any) -> None:
-    """Refuse a format-1 model whose loss meant something else then (the component says
-    why: :meth:`lptrain.components.Loss.legacy_reason`)."""
-    try:
-        component = get_loss(loss)
-    except InvalidInputError:
-        return  # not a loss this version knows: nothing was redefined
-    component.refuse_legacy(m, str(path))
+def _scaler(doc: Any, key: str, width: int, path: Any) -> UnitScaler | None:
+    raw = doc.get(key)
+    if not raw:
+        return None
+    scaler = UnitScaler.from_dict(raw)
+    for part in (scaler.center, scaler.half_range):
+        if part.shape != (width,) or not np.isfinite(part).all():
+            raise FileFormatError(f"{path}: {key} must hold {width} finite numbers per part "
+                                  f"(one per column); it holds shape {part.shape}")
+    if not (scaler.half_range > 0).all():
+        raise FileFormatError(f"{path}: {key}.half_range must be positive")
+    return scaler
+
+
+def _names(doc: Any, key: str, width: int, path: Any) -> tuple[str, ...] | None:
+    names = doc.get(key)
+    if not names:
+        return None
+    if (not isinstance(names, list) or len(names) != width
+            or not all(isinstance(v, str) for v in names)):
+        raise FileFormatError(f"{path}: {key} must be a list of {width} column names")
+    return tuple(names)
 
 
 def load_model(path: str | os.PathLike[str]) -> ModelFile:
-    """Read a model written by :func:`save_model`; refuse malformed or modified files."""
+    """Read a model written by :func:`save_model`; refuse malformed or modified files.
+
+    Everything is checked against the stored network: the number of parameters (finite),
+    the loss name, the scalers' widths (n and m), the label encoding's outputs.
+    """
     doc = load_json(path, kind="model", versions=[1, MODEL_FORMAT_VERSION])
     try:
+        if not isinstance(doc.get("network"), dict):
+            raise FileFormatError(f"{path}: network must be a JSON object (Network.to_dict)")
         network = Network.from_dict(doc["network"])
-        if doc.get("format_version") == 1:
-            _refuse_redefined(str(doc["loss"]), network.m, path)
-        params = np.asarray(doc["params"], dtype=np.float64)
+        raw = doc["params"]
+        if not isinstance(raw, list) or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in raw):
+            raise FileFormatError(f"{path}: params must be a list of numbers")
+        params = np.asarray(raw, dtype=np.float64)
         if params.shape != (network.N,):
             raise FileFormatError(
                 f"{path}: params has {params.size} entries but the network has N={network.N}"
             )
-        names = doc.get("feature_names")
-        targets = doc.get("target_names")
+        loss = str(doc["loss"])
+        component = get_loss(loss)
+        if doc.get("format_version") == 1:  # the loss may have meant something else then
+            component.refuse_legacy(network.m, str(path))
+        labels = LabelEncoder.from_dict(doc["labels"]) if doc.get("labels") else None
+        if labels is not None and labels.n_outputs != network.m:
+            raise FileFormatError(f"{path}: the label encoding has {labels.n_outputs} outputs "
+                                  f"but the network has m={network.m}")
+        n_targets = 1 if labels is not None else network.m
         return ModelFile(
             network=network,
             params=params,
-            loss=str(doc["loss"]),
-            feature_names=tuple(names) if names else None,
-            target_names=tuple(targets) if targets else None,
-            scaler_x=UnitScaler.from_dict(doc["scaler_x"]) if doc.get("scaler_x") else None,
-            scaler_y=UnitScaler.from_dict(doc["scaler_y"]) if doc.get("scaler_y") else None,
-            labels=LabelEncoder.from_dict(doc["labels"]) if doc.get("labels") else None,
+            loss=loss,
+            feature_names=_names(doc, "feature_names", network.n, path),
+            target_names=_names(doc, "target_names", n_targets, path),
+            scaler_x=_scaler(doc, "scaler_x", network.n, path),
+            scaler_y=_scaler(doc, "scaler_y", network.m, path),
+            labels=labels,
             training=dict(doc.get("training") or {}),
         )
-    except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, FileFormatError):
+    except LPTrainError as exc:
+        if str(exc).startswith(str(path)):
             raise
+        raise FileFormatError(f"{path}: {exc}") from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError,
+            RecursionError) as exc:
         raise FileFormatError(
             f"{path}: malformed model file ({type(exc).__name__}: {exc})"
         ) from None

@@ -65,7 +65,7 @@ def test_foreign_weights(tmp_path, data, capsys, fmt):
     d = _json(capsys, str(w), str(path), "--arch", "2-1-1", "--loss", "abs", "--scale",
               "--gap", "0.02")
     assert d["params_value"] == d["upper_bound"] and d["gap"] <= d["upper_bound"]
-    assert "--scale" in d["units"]
+    assert d["units"] == "scaled" and "--scale" in d["units_detail"]
 
 
 def test_human_output(tmp_path, data, capsys):
@@ -97,7 +97,8 @@ def test_pickled_npz_is_refused(tmp_path, data, capsys):
     w = tmp_path / "w.npz"
     np.savez(w, params=np.array([object()], dtype=object))
     assert main(["certify", str(w), str(data[0]), "--arch", "2-1-1", "--loss", "abs"]) == 1
-    assert "cannot read params" in capsys.readouterr().err
+    assert ("is not a readable .npz file (truncated or corrupt: member 'params.npy' holds "
+            "Python objects (dtype object), which would need pickle)") in capsys.readouterr().err
 
 
 def test_lp_trained_model_reports_both_bounds(tmp_path, data, capsys):
@@ -108,5 +109,6 @@ def test_lp_trained_model_reports_both_bounds(tmp_path, data, capsys):
     LPTrainer(dense([2, 1, 1]), "abs", bits=2, scale=True, backend="numpy").fit(
         raw_x, raw_y.ravel()).save(model)
     d = _json(capsys, str(model), str(path), "--gap", "0.01")
-    assert d["a_priori"]["kind"] == "a-priori" and d["a_priori"]["guarantee"] > 1.0
-    assert d["lower_bound_kind"] == "a-posteriori" and d["gap"] < d["a_priori"]["guarantee"]
+    assert d["guarantee"] == 2 * d["epsilon"] and d["guarantee"] > 1.0 and d["bits"] == 2
+    assert d["a_priori_lower_bound"] < d["lower_bound"]
+    assert d["lower_bound_kind"] == "a-posteriori" and d["gap"] < d["guarantee"]

@@ -10,8 +10,7 @@ from lptrain.cli import main
 from lptrain.erm import ERMPolytope
 
 KEYS = ("variables", "constraints", "nonzeros", "bound_variables", "bound_constraints",
-        "seconds", "evaluation_seconds", "assembly_seconds", "epsilon", "lipschitz", "bits",
-        "path")
+        "seconds", "timings", "epsilon", "lipschitz", "bits", "D", "output", "mps")
 
 
 def _json(capsys, *argv):
@@ -25,9 +24,10 @@ def test_json_keys_counts_and_saved_file(capsys, tmp_path):
     code, d = _json(capsys, "--arch", "1-1", "--loss", "abs", "--samples", "10", "--bits",
                     "2", "-o", str(tmp_path / "p.npz"), "--mps", str(tmp_path / "p.mps"),
                     "--regularizer", "l1:0.01")
-    assert code == 0 and set(KEYS) <= set(d["build"])
-    b = d["build"]
-    poly = ERMPolytope.load(b["path"])
+    assert code == 0 and set(KEYS) <= set(d) and d["command"] == "build"
+    b = d
+    assert set(b["timings"]) == {"evaluation", "assembly"} and b["D"] == 10
+    poly = ERMPolytope.load(b["output"])
     assert (b["variables"], b["constraints"], b["nonzeros"]) == (
         poly.lp.n_cols, poly.lp.n_rows, poly.lp.nnz)
     assert b["variables"] <= b["bound_variables"] and b["within_bounds"]
@@ -47,8 +47,8 @@ def test_points_file(capsys, tmp_path):
     csv.write_text("x,y\n0.1,0.0\n0.6,0.5\n-0.9,-1\n")
     code, d = _json(capsys, "--arch", "1-1", "--loss", "abs", "-D", "4", "--bits", "2",
                     "--points", str(csv))
-    assert code == 0 and d["build"]["data_informed"] and d["build"]["data_points"] == 3
-    assert d["build"]["table_rows"] == 3 * 16
+    assert code == 0 and d["data_informed"] and d["data_points"] == 3
+    assert d["table_rows"] == 3 * 16
 
 
 def test_guard_refusal_is_a_json_error(capsys):
@@ -62,7 +62,7 @@ def test_guard_refusal_is_a_json_error(capsys):
     (["--arch", "1-1", "--loss", "abs", "-D", "2", "--bits", "2", "--max-memory", "lots"],
      "max memory must look like 4GiB"),
     (["--arch", "1-1", "--loss", "abs", "-D", "2", "--bits", "2", "--points", "/nonexistent"],
-     "does not exist"),
+     "--points /nonexistent: no such file"),
 ])
 def test_errors(capsys, argv, message):
     code, d = _json(capsys, *argv)

@@ -62,7 +62,7 @@ def test_wrong_kind_and_mismatched_table_are_refused(saved, tmp_path):
     arrays, meta = load_npz(forged, kind="polytope", versions=[1])
     arrays["loss_table"] = arrays["loss_table"] + 0.5     # valid checksum, wrong numbers
     save_npz(forged, arrays, meta, kind="polytope", version=1)
-    with pytest.raises(FileFormatError, match="does not match its metadata"):
+    with pytest.raises(FileFormatError, match="the table disagrees with its own network"):
         ERMPolytope.load(forged)
     meta["samples"] = 7
     save_npz(forged, {"loss_table": arrays["loss_table"]}, meta, kind="polytope", version=1)
@@ -108,3 +108,74 @@ def test_mps_export_is_read_back_by_scip_to_the_same_optimum(tmp_path):
             assert abs(model.getObjVal() - value) < 1e-7
         else:   # the whole polytope: the best data set of all (a loss of 0 is reachable)
             assert model.getObjVal() <= value + 1e-9
+
+
+def _forged(tmp_path, fam, poly, X, Y, value=0.0):
+    """A copy of ``poly``'s file whose loss table is made cheaper at one φ column for the
+    face of (X, Y), with the checksum recomputed (what an editor of the file can do)."""
+    from lptrain._io import load_npz
+
+    arrays, meta = load_npz(poly.save(tmp_path / "honest.npz"), kind="polytope", versions=[1])
+    table = arrays["loss_table"].copy()
+    rows = np.unique(poly.face(X, Y).point_rows)
+    target = int(np.argmax(table[rows].sum(axis=0)))  # the worst φ becomes the cheapest
+    table[rows, target] = value
+    path = tmp_path / "forged.npz"
+    save_npz(path, {"loss_table": table}, meta, kind="polytope", version=1)
+    return path, target
+
+
+def test_verified_means_recomputed_a_forged_table_is_refused(saved, tmp_path, monkeypatch):
+    import lptrain.erm.face as face_module
+    import lptrain.erm.files as files_module
+
+    monkeypatch.setattr(files_module, "_SPOT_CHECKS", 0)  # an edit the random checks missed
+    fam, poly, _ = saved
+    X, Y = random_data(fam, 6, np.random.default_rng(7))
+    truth = poly.face(X, Y).solve("structured")
+    path, target = _forged(tmp_path, fam, poly, X, Y)
+    loaded = ERMPolytope.load(path, verify="sample")
+    assert loaded.table_source == "file" and loaded.source == str(path)
+    with pytest.raises(FileFormatError, match=r"forged.npz: the loss table disagrees with "
+                                              r"its own network: entry \(data point \d+, φ "
+                                              rf"column {target}\) is 0.0 but the network"):
+        loaded.face(X, Y).solve("highs")
+    # the structured check never reads the file's table: the true optimum, verified
+    s = loaded.face(X, Y).solve("structured")
+    assert (s.phi_index, s.lp_value) == (truth.phi_index, truth.lp_value)
+    assert s.certificate.verified and "numpy reference evaluator" in s.certificate.method
+    # what the check stands between: without it HiGHS returns the forged optimum, "verified"
+    monkeypatch.setattr(face_module, "check_face_table",
+                        lambda face: {"entries": 0, "max_difference": 0.0, "agree": True})
+    wrong = ERMPolytope.load(path, verify="sample").face(X, Y).solve("highs")
+    assert wrong.lp_value < truth.lp_value - 1e-6 and wrong.certificate.verified
+
+
+def test_full_verification_on_load_refuses_any_edit(saved, tmp_path, monkeypatch):
+    import lptrain.erm.files as files_module
+
+    monkeypatch.setattr(files_module, "_SPOT_CHECKS", 0)  # only the full recomputation left
+    fam, poly, path = saved
+    X, Y = random_data(fam, 6, np.random.default_rng(8))
+    forged, target = _forged(tmp_path, fam, poly, X, Y, value=0.125)
+    with pytest.raises(FileFormatError, match=rf"loss table entry \(\d+, {target}\) is 0.125 "
+                                              "but the stored network and loss give"):
+        ERMPolytope.load(forged)  # verify="full", the default
+    loaded = ERMPolytope.load(path, verify="full")
+    assert loaded.build_seconds["table_check"] >= 0
+    with pytest.raises(InvalidInputError, match="verify must be one of 'full', 'sample'"):
+        ERMPolytope.load(path, verify="none")
+
+
+def test_an_honest_file_is_verified_against_recomputed_costs(saved):
+    fam, poly, path = saved
+    X, Y = random_data(fam, 6, np.random.default_rng(9))
+    for source in (poly, ERMPolytope.load(path)):
+        s = source.face(X, Y).solve("highs")
+        cert = s.certificate
+        assert cert.verified and "recomputed from the network and the data" in cert.method
+        distinct = np.unique(source.face(X, Y).point_rows).size
+        assert cert.details["costs_recomputed"] == distinct * source.sizes.phi_grid
+        assert cert.details["costs_max_difference"] <= 1e-12
+    s = ERMPolytope.load(path).face(X, Y).solve("highs", verify=False)
+    assert not s.certificate.verified  # not checked, never called verified

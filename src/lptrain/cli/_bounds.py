@@ -9,9 +9,12 @@ Table 1 O(·) expression.
 from __future__ import annotations
 
 import argparse
-import json
+import math
 from typing import Any
 
+from lptrain._jsonable import EXACT_INT_LIMIT, format_count
+from lptrain.cli._common import BITS, int_in, positive_float
+from lptrain.cli._runtime import add_command
 from lptrain.errors import InvalidInputError
 from lptrain.generalization import loss_range, theorem_6_2_samples
 from lptrain.nn.builders import ARCH_HELP, parse_arch
@@ -24,7 +27,7 @@ from lptrain.sizes import (
     table1_row,
 )
 
-__all__ = ["register", "run", "bounds_report"]
+__all__ = ["register", "bounds_report", "print_human"]
 
 _EPILOG = f"""architectures (--arch): {ARCH_HELP}.
 activations: relu, leaky_relu[:slope], tanh, hard_tanh, elu[:alpha<=1], identity
@@ -38,21 +41,20 @@ example: lptrain bounds --arch 2-3-1 --loss abs --samples 100 --bits 3 --alpha 0
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``bounds`` command."""
-    p = subparsers.add_parser(
-        "bounds", help="Lipschitz constant, grid and polytope sizes for an architecture",
-        description=__doc__, epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = add_command(subparsers, "bounds", doc=__doc__, epilog=_EPILOG,
+                    help="Lipschitz constant, grid and polytope sizes for an architecture")
     p.add_argument("--arch", required=True, help="architecture, e.g. 2-3-1 (see below)")
     p.add_argument("--loss", required=True, help=f"one of {', '.join(LOSSES)}")
-    p.add_argument("--samples", "-D", required=True, type=int, help="number of samples D")
+    p.add_argument("--samples", "-D", required=True, type=int_in(1), help="number of samples D")
     grid = p.add_mutually_exclusive_group(required=True)
-    grid.add_argument("--eps", type=float, help="target error eps (bits = ceil(log2(2L/eps)))")
-    grid.add_argument("--bits", type=int, help="bits per coordinate (1..30)")
+    grid.add_argument("--eps", type=positive_float,
+                      help="target error eps (bits = ceil(log2(2L/eps)))")
+    grid.add_argument("--bits", type=BITS, help="bits per coordinate (1..30)")
     p.add_argument("--activation", default="relu", help="hidden activation (default relu)")
     p.add_argument("--regularizer", default=None, help="e.g. l1:0.01 or l2:0.5")
     p.add_argument("--method", default="paper", choices=("paper", "refined"),
                    help="Lipschitz constant: the paper's §4 (default) or the refined one")
-    p.add_argument("--points", type=int, default=None,
+    p.add_argument("--points", type=int_in(1), default=None,
                    help="data-informed variant (Remark 3.2): |P| candidate (x, y) points")
     p.add_argument("--alpha", type=float, default=None,
                    help="confidence 1-alpha: add Theorem 6.2's sample size and the size of "
@@ -61,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="with --alpha: the loss variance bound sigma^2 (default: "
                         "(loss range)^2/4)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(func=run)
+    p.set_defaults(func=bounds_report, human=print_human)
 
 
 def bounds_report(args: argparse.Namespace) -> dict[str, Any]:
@@ -76,7 +78,7 @@ def bounds_report(args: argparse.Namespace) -> dict[str, Any]:
     row = table1_row(net, args.loss)
     out: dict[str, Any] = {
         "arch": args.arch, "kind": net.kind, "activation": args.activation,
-        "loss": lip.loss, "regularizer": lip.regularizer, "samples": sizes.D,
+        "loss": lip.loss, "regularizer": lip.regularizer, "D": sizes.D,
         "n": net.n, "m": net.m, "N": net.N, "depth": net.depth, "widths": list(net.widths),
         "max_in_degree": net.max_in_degree, "edges": net.n_edges,
         "lipschitz": lip.lipschitz, "lipschitz_method": lip.method,
@@ -87,6 +89,7 @@ def bounds_report(args: argparse.Namespace) -> dict[str, Any]:
         "epsilon": eps, "epsilon_requested": args.eps,
     }
     out.update({k: v for k, v in sizes.to_dict().items() if k not in out and k != "D"})
+    out["notes"] = []
     out["table1"] = {"architecture": row.architecture, "expression": row.expression,
                      "notes": row.notes, "instantiated": sizes.D * sizes.levels ** (
                          net.n + net.m + net.N),
@@ -115,12 +118,22 @@ def _generalization(args: argparse.Namespace, net: Any, lipschitz: float, eps: f
         "generalization_lp_variables": sizes.variables,
         "generalization_lp_constraints": sizes.constraints,
         "generalization_lp_nonzeros": sizes.nonzeros,
-        "generalization_expression": (2.0 * lipschitz / eps) ** (net.n + net.m + net.N)
-        * bound.samples,
+        "generalization_expression": _power(2.0 * lipschitz / eps, net.n + net.m + net.N,
+                                            bound.samples),
         "generalization_guarantee": f"with probability {1 - bound.alpha:g}, "
                                     f"GRM(phi) <= min GRM + 6 eps = min GRM + "
                                     f"{bound.excess_risk:g} (Theorem 6.2)",
     }
+
+
+def _power(base: float, exponent: int, factor: int) -> float | str:
+    """``factor · base^exponent`` as a float, or in scientific notation when it overflows."""
+    try:
+        return float(factor * base**exponent)
+    except OverflowError:
+        lead = math.log10(factor) + exponent * math.log10(base)
+        whole = math.floor(lead)
+        return f"{10 ** (lead - whole):.4f}e+{whole}"
 
 
 _SECTIONS = (
@@ -129,7 +142,7 @@ _SECTIONS = (
                                         "loss_constant", "network_constant",
                                         "regularizer_constant", "lipschitz")),
     ("grid (§3.1)", ("bits", "levels", "gamma", "epsilon", "epsilon_requested")),
-    ("polytope (§3.2), exact", ("samples", "data_points", "phi_grid", "table_rows",
+    ("polytope (§3.2), exact", ("D", "data_points", "phi_grid", "table_rows",
                                 "lambda_variables", "x_variables", "variables",
                                 "constraints", "nonzeros", "tree_width")),
     ("Main Theorem 3.1 bounds", ("bound_variables", "bound_constraints")),
@@ -143,6 +156,8 @@ def _fmt(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return str(value)
     if isinstance(value, int):
+        if abs(value) >= EXACT_INT_LIMIT:
+            return f"~{format_count(value)}"
         return f"{value}" + (f"  (~{float(value):.3g})" if value >= 10**6 else "")
     if isinstance(value, float):
         return f"{value:.6g}"
@@ -151,17 +166,13 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Entry point of ``lptrain bounds``."""
-    report = bounds_report(args)
-    if args.json:
-        print(json.dumps(report))
-        return 0
+def print_human(report: dict[str, Any], args: argparse.Namespace) -> None:
+    """The readable report of ``lptrain bounds``."""
     width = max(len(k) for _, keys in _SECTIONS for k in keys) + 2
     if "generalization_samples" in report:
         width = max(width, len("generalization_lp_constraints") + 2)
     print(f"lptrain bounds --arch {args.arch} --loss {report['loss']} "
-          f"--samples {report['samples']} ({report['activation']})")
+          f"--samples {report['D']} ({report['activation']})")
     for title, keys in _SECTIONS:
         print(f"\n{title}")
         for key in keys:
@@ -177,4 +188,3 @@ def run(args: argparse.Namespace) -> int:
     print(f"\nTable 1 ({t1['architecture']}, O(.) expression, not a count)")
     print(f"  {t1['expression']}  [{t1['notes']}]")
     print(f"  with 2L/eps = 2**bits and constant 1: {_fmt(t1['instantiated'])}")
-    return 0

@@ -10,18 +10,19 @@ The size guard refuses a build estimated above ``--max-memory`` before allocatin
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from lptrain.cli._common import (
     ARCH_EPILOG,
+    add_header_argument,
     add_model_arguments,
     add_output_arguments,
+    int_in,
     network_from_args,
     parse_memory,
-    print_json,
     progress_enabled,
 )
+from lptrain.cli._runtime import add_command, add_input, add_output, write_output
 from lptrain.data import load_csv
 from lptrain.erm import ERMPolytope
 from lptrain.erm.guard import format_bytes, memory_limit
@@ -39,16 +40,17 @@ example: lptrain build --arch 1-1 --loss abs --samples 10 --bits 3 -o poly.npz -
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``build`` command."""
-    p = subparsers.add_parser(
-        "build", help="build the data-independent ERM polytope (Main Theorem 3.1)",
-        description=__doc__, epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = add_command(subparsers, "build", doc=__doc__, epilog=_EPILOG,
+                    help="build the data-independent ERM polytope (Main Theorem 3.1)")
     add_model_arguments(p)
-    p.add_argument("--samples", "-D", required=True, type=int, help="number of samples D")
-    p.add_argument("--points", type=Path, default=None, metavar="FILE.csv",
-                   help="data-informed points (Remark 3.2) instead of the full (x, y) grid")
-    p.add_argument("-o", "--output", type=Path, default=None, help="save the polytope (.npz)")
-    p.add_argument("--mps", type=Path, default=None, help="write the LP in free MPS format")
+    p.add_argument("--samples", "-D", required=True, type=int_in(1), help="number of samples D")
+    add_input(p, "--points", label="--points", default=None, metavar="FILE.csv",
+              help="data-informed points (Remark 3.2) instead of the full (x, y) grid")
+    add_header_argument(p)
+    add_output(p, "-o", "--output", label="polytope file", suffixes=(".npz",), default=None,
+               metavar="poly.npz", help="save the polytope (.npz)")
+    add_output(p, "--mps", label="MPS file", suffixes=(".mps",), default=None,
+               metavar="poly.mps", help="write the LP in free MPS format")
     p.add_argument("--max-memory", default=None, metavar="SIZE",
                    help="refuse builds estimated above SIZE (e.g. 4GiB); "
                         "default: half of the available memory")
@@ -57,21 +59,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", default="auto", choices=("auto", "numba", "numpy"),
                    help="loss evaluation backend (default auto)")
     add_output_arguments(p)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, human=print_human)
 
 
 def _points(args: argparse.Namespace, net: Network) -> Any:
     if args.points is None:
         return None
-    ds = load_csv(args.points, n_targets=net.m)
+    ds = load_csv(args.points, n_targets=net.m, header=args.header)
     if ds.y.dtype.kind != "f":
         raise InvalidInputError(f"--points {args.points}: the last {net.m} column(s) must be "
                                 "numeric labels in [-1, 1]")
     return ds.X, ds.y
 
 
-def build_report(args: argparse.Namespace) -> dict[str, Any]:
-    """Build (and save) the polytope; return the JSON object of ``--json``."""
+def build_report(args: argparse.Namespace) -> tuple[ERMPolytope, dict[str, Any]]:
+    """Build the polytope; → (polytope, the flat report of ``--json``)."""
     net = network_from_args(args)
     limit = memory_limit(parse_memory(args.max_memory))
     poly = ERMPolytope.build(net, args.loss, samples=args.samples, bits=args.bits,
@@ -83,8 +85,8 @@ def build_report(args: argparse.Namespace) -> dict[str, Any]:
     built = summary["built"]
     out: dict[str, Any] = {
         "arch": args.arch, "activation": args.activation, "loss": poly.loss.name,
-        "regularizer": summary["regularizer"], "samples": poly.samples,
-        "bits": poly.bits, "levels": poly.levels, "epsilon": poly.epsilon,
+        "regularizer": summary["regularizer"], "n": net.n, "m": net.m, "N": net.N,
+        "D": poly.samples, "bits": poly.bits, "levels": poly.levels, "epsilon": poly.epsilon,
         "epsilon_requested": args.eps, "lipschitz": poly.lipschitz.lipschitz,
         "lipschitz_method": poly.lipschitz.method,
         "variables": built["variables"], "constraints": built["constraints"],
@@ -96,22 +98,28 @@ def build_report(args: argparse.Namespace) -> dict[str, Any]:
         "data_informed": poly.points.data_informed, "data_points": poly.points.count,
         "phi_grid": poly.sizes.phi_grid, "table_rows": poly.sizes.table_rows,
         "evaluations": poly.sizes.build_evaluations, "tree_width": poly.sizes.tree_width,
-        "seconds": poly.build_seconds["total"],
-        "evaluation_seconds": poly.build_seconds["evaluation"],
-        "assembly_seconds": poly.build_seconds["assembly"],
+        "timings": {"evaluation": poly.build_seconds["evaluation"],
+                    "assembly": poly.build_seconds["assembly"]},
         "memory_estimate": summary["memory_estimate"], "memory_limit": limit,
-        "path": None, "mps": None,
+        "output": None, "mps": None, "notes": [],
     }
+    return poly, out
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Entry point of ``lptrain build``: build, write the outputs, return the report."""
+    poly, report = build_report(args)
     if args.output is not None:
-        out["path"] = str(poly.save(args.output))
+        report["output"] = write_output(args.output, poly.save, report)
     if args.mps is not None:
-        out["mps"] = str(poly.write_mps(args.mps))
-    return out
+        report["mps"] = write_output(args.mps, poly.write_mps, report)
+    return report
 
 
-def _print_human(b: dict[str, Any]) -> None:
+def print_human(b: dict[str, Any], args: argparse.Namespace) -> None:
+    """The readable report of ``lptrain build``."""
     t28 = b["theorem_2_8"]
-    print(f"lptrain build --arch {b['arch']} --loss {b['loss']} --samples {b['samples']} "
+    print(f"lptrain build --arch {b['arch']} --loss {b['loss']} --samples {b['D']} "
           f"({b['activation']}; bits {b['bits']}, K = {b['levels']})")
     print(f"  L = {b['lipschitz']:g} ({b['lipschitz_method']}), eps = {b['epsilon']:g}"
           + (f", regularizer {b['regularizer']}" if b["regularizer"] else ""))
@@ -123,20 +131,11 @@ def _print_human(b: dict[str, Any]) -> None:
                        ("constraints", b["bound_constraints"]), ("nonzeros", None)):
         shown = "-" if bound is None else f"{bound}"
         print(f"  {key:<13}{b[key]:>16}{shown:>18}{t28[key]:>20}")
-    print(f"\n  time: evaluation {b['evaluation_seconds']:.3f} s, assembly "
-          f"{b['assembly_seconds']:.3f} s, total {b['seconds']:.3f} s")
+    t = b["timings"]
+    print(f"\n  time: evaluation {t['evaluation']:.3f} s, assembly {t['assembly']:.3f} s, "
+          f"total {b['seconds']:.3f} s")
     print(f"  memory estimate {format_bytes(b['memory_estimate'])} "
           f"(limit {format_bytes(b['memory_limit'])})")
-    for key, label in (("path", "saved"), ("mps", "MPS")):
+    for key, label in (("output", "saved"), ("mps", "MPS")):
         if b[key]:
             print(f"  {label}: {b[key]}")
-
-
-def run(args: argparse.Namespace) -> int:
-    """Entry point of ``lptrain build``."""
-    report = build_report(args)
-    if args.json:
-        print_json({"build": report})
-    else:
-        _print_human(report)
-    return 0

@@ -29,7 +29,14 @@ from typing import Any
 
 import numpy as np
 
-from lptrain.cli._common import add_output_arguments, print_json, progress_enabled
+from lptrain.cli._common import (
+    BITS,
+    add_output_arguments,
+    flat_training,
+    positive_float,
+    progress_enabled,
+)
+from lptrain.cli._runtime import add_command, add_output, write_output
 from lptrain.cli._train import format_certificate
 from lptrain.discretize import grid_size, to_grid
 from lptrain.errors import InvalidInputError
@@ -46,15 +53,17 @@ PLOT_NAME = "lptrain-demo.png"
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``demo`` command."""
-    p = subparsers.add_parser(
-        "demo", help="train a small network on a real data set, with a certificate",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = add_command(subparsers, "demo", doc=__doc__,
+                    help="train a small network on a real data set, with a certificate")
     p.add_argument("--out-dir", default=".", metavar="DIR",
-                   help=f"folder for the plot {PLOT_NAME} (default: the current folder)")
-    p.add_argument("--bits", type=int, default=None,
+                   help=f"folder for the plot {PLOT_NAME} (default: the current folder; "
+                        "created if missing)")
+    add_output(p, "--out-dir", label="plot", make_folder=True,
+               derive=lambda a: None if a.no_plot else Path(a.out_dir) / PLOT_NAME)
+    p.add_argument("--bits", type=BITS, default=None,
                    help=f"grid bits per coordinate (default {DEFAULT_BITS}; --quick: "
                         f"{QUICK_BITS}); each extra bit multiplies the work by 2**7")
-    p.add_argument("--gap", type=float, default=None,
+    p.add_argument("--gap", type=positive_float, default=None,
                    help=f"target certified gap of the a-posteriori certificate (default "
                         f"{DEFAULT_GAP}; --quick: {QUICK_GAP}; scaled units)")
     p.add_argument("--quick", action="store_true",
@@ -64,7 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-sgd", action="store_true", help="skip the PyTorch comparison")
     p.add_argument("--no-plot", action="store_true", help="write no plot")
     add_output_arguments(p)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, human=print_human)
 
 
 def demo_data() -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
@@ -149,8 +158,8 @@ def demo_report(bits: int, quick: bool, sgd: bool, show: bool | None,
     assert model.scaler_x_ is not None and model.scaler_y_ is not None
     Xs, Ys = model.scaler_x_.transform(X), model.scaler_y_.transform(y[:, None])
     report: dict[str, Any] = {
-        "data": info, "arch": ARCH, "activation": "relu", "loss": LOSS,
-        "train": training_report(model),
+        "data": info["name"], "data_set": info, "arch": ARCH, "activation": "relu",
+        **flat_training(training_report(model)),
         "enumeration": _enumerate(model, Xs, Ys, bits, show),
         "refined": _refined(model, bits),
     }
@@ -171,8 +180,9 @@ def demo_report(bits: int, quick: bool, sgd: bool, show: bool | None,
     return report, model, sgd_predict
 
 
-def _print_human(report: dict[str, Any], seconds: float) -> None:
-    tr, en, sg, info = report["train"], report["enumeration"], report["sgd"], report["data"]
+def print_human(report: dict[str, Any], args: argparse.Namespace) -> None:
+    """The readable report of ``lptrain demo``."""
+    tr, en, sg, info = report, report["enumeration"], report["sgd"], report["data_set"]
     rf = report["refined"]
     print("lptrain demo: training a neural network by linear programming, with a certificate")
     print(f"data     {info['name']}: {info['rows']} patients, {info['feature_label']} -> "
@@ -182,7 +192,8 @@ def _print_human(report: dict[str, Any], seconds: float) -> None:
           f"{LOSS} (mean |prediction - target|)")
     print(f"grid     {tr['bits']} bits: {2 ** tr['bits']} values per coordinate, "
           f"{en['configurations']:,} parameter vectors")
-    total = tr["seconds"]["total"]
+    total = tr["timings"]["face"] + tr["timings"]["polytope"] + (tr["timings"].get("certify")
+                                                                 or 0.0)
     print(f"\n1. LP training (face of the §3 polytope, {tr['solver']} solver) and a-posteriori "
           f"certificate: {total:.1f} s")
     for line in format_certificate(tr):
@@ -207,7 +218,7 @@ def _print_human(report: dict[str, Any], seconds: float) -> None:
           "discretized data,")
     print(f"    with a dual certificate (bound {tr['lp_objective']:.4g}); the enumeration "
           "agrees.")
-    if tr.get("a_posteriori"):
+    if tr.get("lower_bound_kind") == "a-posteriori":
         print(f"  - certified a posteriori (branch and bound on the actual data): the returned "
               f"network is within {tr['gap']:.3g} of the best")
         print(f"    network with weights in [-1, 1] (global lower bound {tr['lower_bound']:.4g}, "
@@ -231,35 +242,37 @@ def _print_human(report: dict[str, Any], seconds: float) -> None:
         print(f"\nplot written to {report['plot']}")
     elif report.get("plot_skipped"):
         print(f"\nno plot: {report['plot_skipped']}")
-    print(f"total {seconds:.1f} s")
+    print(f"total {report['seconds']:.1f} s")
 
 
-def run(args: argparse.Namespace) -> int:
-    """Entry point of ``lptrain demo``."""
-    t0 = time.perf_counter()
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Entry point of ``lptrain demo``: train, certify, compare, plot; the report."""
     bits = args.bits if args.bits is not None else (QUICK_BITS if args.quick else DEFAULT_BITS)
     report, model, sgd_predict = demo_report(bits, args.quick, not args.no_sgd,
                                              progress_enabled(args), args.lipschitz, args.gap)
+    report["plot"], report["plot_skipped"], report["notes"] = None, None, []
     if not args.no_plot:
         X, y, info = demo_data()
         try:
             from lptrain.plotting import plot_fit
-
-            out_dir = Path(args.out_dir).resolve()
-            out_dir.mkdir(parents=True, exist_ok=True)
-            tr = report["train"]
-            report["plot"] = str(plot_fit(
-                out_dir / PLOT_NAME, X, y, model.predict, baseline=sgd_predict,
-                label=f"LP training (ERM {tr['erm']:.4f})",
-                baseline_label=f"Adam, best of {report['sgd'].get('restarts', 0)} "
-                               f"(ERM {report['sgd'].get('erm', float('nan')):.4f})",
-                feature_names=[info["feature_label"]], target_names=[info["target_label"]],
-                title=f"diabetes: {ARCH} ReLU network, {LOSS} loss, {bits}-bit grid"))
         except ImportError as exc:
             report["plot_skipped"] = str(exc)
-    report["seconds"] = time.perf_counter() - t0
-    if args.json:
-        print_json(report)
-    else:
-        _print_human(report, report["seconds"])
-    return 0
+            return report
+        out_dir = Path(args.out_dir)
+        sgd = report["sgd"]
+
+        def write(path: Path) -> Path:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            return plot_fit(
+                path, X, y, model.predict, baseline=sgd_predict,
+                label=f"LP training (ERM {report['erm']:.4f})",
+                baseline_label=f"Adam, best of {sgd.get('restarts', 0)} "
+                               f"(ERM {sgd.get('erm', float('nan')):.4f})",
+                feature_names=[info["feature_label"]], target_names=[info["target_label"]],
+                title=f"diabetes: {ARCH} ReLU network, {LOSS} loss, {bits}-bit grid")
+
+        try:
+            report["plot"] = write_output(out_dir / PLOT_NAME, write, report)
+        except ImportError as exc:
+            report["plot_skipped"] = str(exc)
+    return report

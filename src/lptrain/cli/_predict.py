@@ -1,10 +1,12 @@
 """``lptrain predict``: apply a model file to the rows of a CSV file.
 
 Works with every model file (``lptrain train``, ``lptrain bnn``, ``LPTrainer.save``): the
-columns are chosen by the model's stored feature names when the CSV header has them
-(extra columns, such as the target, are ignored), otherwise the CSV must have exactly n
-columns. The model's scaling and label decoding are applied. Output: a CSV on stdout (or
-``-o FILE``), or with ``--json`` one object ``{"predictions": [[...], ...]}``.
+columns are chosen by the model's stored feature names, which must all be in the CSV
+header (extra columns, such as the target, are ignored; the order does not matter). A
+CSV without those names is refused unless ``--by-position`` says to take its first n
+columns in order (also the only way for a model without feature names, or with
+``--header no``). The model's scaling and label decoding are applied. Output: a CSV on
+stdout (or ``-o FILE``), or with ``--json`` one object ``{"predictions": [[...], ...]}``.
 
 Example::
 
@@ -25,7 +27,8 @@ import numpy as np
 
 from lptrain._io import atomic_write_bytes
 from lptrain._validation import check_array
-from lptrain.cli._common import print_json
+from lptrain.cli._common import add_header_argument
+from lptrain.cli._runtime import add_command, add_input, add_output, write_output
 from lptrain.data import parse_numeric_cells, read_csv_cells
 from lptrain.errors import InvalidInputError
 from lptrain.model_io import ModelFile, load_model
@@ -35,34 +38,54 @@ __all__ = ["register", "run", "read_features", "predict_rows"]
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``predict`` command."""
-    p = subparsers.add_parser(
-        "predict", help="apply a trained model file to the rows of a CSV file",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("model", metavar="model.json", help="a model file (lptrain train -o)")
-    p.add_argument("data", metavar="DATA.csv", help="CSV file with a header row")
-    p.add_argument("-o", "--output", metavar="FILE", default=None,
-                   help="write the predictions as CSV to FILE instead of stdout")
+    p = add_command(subparsers, "predict", doc=__doc__,
+                    help="apply a trained model file to the rows of a CSV file")
+    add_input(p, "model", label="model file", metavar="model.json",
+              help="a model file (lptrain train -o)")
+    add_input(p, "data", label="data file", metavar="DATA.csv", help="CSV file with a header row")
+    add_header_argument(p)
+    p.add_argument("--by-position", action="store_true",
+                   help="use the first n columns in order, whatever their names (the CSV "
+                        "must then have n columns, or n plus the model's targets)")
+    add_output(p, "-o", "--output", label="predictions", metavar="FILE", default=None,
+               help="write the predictions as CSV to FILE instead of stdout")
     p.add_argument("--json", action="store_true", help='print {"predictions": [[...], ...]}')
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, human=print_human)
 
 
-def read_features(path: str | os.PathLike[str], model: ModelFile) -> np.ndarray:
-    """The feature matrix (D, n) for ``model`` from a CSV file with a header row."""
-    p = Path(path)
-    header, cells = read_csv_cells(p)
+def _columns(p: Path, header: list[str], model: ModelFile, by_position: bool) -> list[int]:
     n = model.network.n
     names = list(model.feature_names or ())
-    if names and all(name in header for name in names):
-        cols = [header.index(name) for name in names]
-    elif len(header) == n:
-        cols = list(range(n))
-    else:
-        known = f"its feature columns {names} are not all in the header, and " if names else ""
+    s = "s" if n != 1 else ""
+    if by_position:
+        targets = len(model.target_names or ()) or (1 if model.labels is not None
+                                                   else model.network.m)
+        if len(header) not in (n, n + targets):
+            raise InvalidInputError(
+                f"{p} has {len(header)} column{'s' if len(header) != 1 else ''} but "
+                f"--by-position needs exactly the model's {n} input{s} (n={n}), or those "
+                f"followed by its {targets} target column(s)")
+        return list(range(n))
+    if names:
+        missing = [name for name in names if name not in header]
+        if not missing:
+            return [header.index(name) for name in names]
         raise InvalidInputError(
-            f"{p} has {len(header)} columns {header} but the model has {n} input"
-            f"{'s' if n != 1 else ''} (n={n}); {known}the CSV must then have exactly {n} "
-            "columns")
-    X = parse_numeric_cells(p, cells[:, cols], [header[j] for j in cols])
+            f"{p} has columns {header} but the model was trained on {names}; {missing} "
+            f"{'is' if len(missing) == 1 else 'are'} not in the header: rename the columns, or "
+            f"pass --by-position to use the first {n} column{s} in order")
+    raise InvalidInputError(
+        f"the model has no feature names, so the columns of {p} cannot be matched by name; "
+        f"pass --by-position to use its first {n} column{s} (n={n}) in order")
+
+
+def read_features(path: str | os.PathLike[str], model: ModelFile, *, header: str = "auto",
+                  by_position: bool = False) -> np.ndarray:
+    """The feature matrix (D, n) for ``model`` from a CSV file (see the module docstring)."""
+    p = Path(path)
+    names, cells = read_csv_cells(p, header)
+    cols = _columns(p, names, model, by_position or header == "no")
+    X = parse_numeric_cells(p, cells[:, cols], [names[j] for j in cols])
     return check_array(f"X (from {p.name})", X, ndim=2)
 
 
@@ -72,6 +95,10 @@ def predict_rows(model: ModelFile, X: np.ndarray) -> list[list[Any]]:
     arr = np.asarray(out)
     if arr.ndim == 1:
         arr = arr[:, None]
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        i = int(np.argwhere(~np.isfinite(arr))[0][0])
+        raise InvalidInputError(f"the prediction for data row {i + 1} is not finite (the "
+                                "input is too far outside the range the model was trained on)")
     return arr.tolist()  # numpy scalars become Python numbers / strings
 
 
@@ -84,25 +111,28 @@ def _header(model: ModelFile, width: int) -> list[str]:
     return ["prediction"] if width == 1 else [f"prediction_{j}" for j in range(width)]
 
 
-def run(args: argparse.Namespace) -> int:
-    """Entry point of ``lptrain predict``."""
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Entry point of ``lptrain predict``: the predictions (and the CSV file of ``-o``)."""
     model = load_model(args.model)
-    X = read_features(args.data, model)
+    X = read_features(args.data, model, header=args.header, by_position=args.by_position)
     rows = predict_rows(model, X)
-    if args.json and not args.output:
-        print_json({"predictions": rows, "model": str(args.model), "data": str(args.data),
-                    "rows": len(rows)})
-        return 0
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(_header(model, len(rows[0]) if rows else 1))
     writer.writerows(rows)
+    report: dict[str, Any] = {"model": str(args.model), "data": str(args.data),
+                              "D": len(rows), "predictions": rows, "output": None,
+                              "notes": [], "_csv": buf.getvalue()}
     if args.output:
-        path = atomic_write_bytes(args.output, buf.getvalue().encode())
-        if args.json:
-            print_json({"predictions": rows, "output": str(path), "rows": len(rows)})
-        else:
-            print(f"{len(rows)} predictions written to {path}", file=sys.stderr)
-        return 0
-    sys.stdout.write(buf.getvalue())
-    return 0
+        report["output"] = write_output(
+            args.output, lambda path: atomic_write_bytes(path, buf.getvalue().encode()),
+            {k: v for k, v in report.items() if k != "_csv"})
+    return report
+
+
+def print_human(report: dict[str, Any], args: argparse.Namespace) -> None:
+    """The CSV on stdout, or a line saying where it was written."""
+    if report["output"]:
+        print(f"{report['D']} predictions written to {report['output']}", file=sys.stderr)
+    else:
+        sys.stdout.write(report["_csv"])

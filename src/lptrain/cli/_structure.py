@@ -14,9 +14,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from lptrain.cli._common import print_json
+from lptrain.cli._common import add_header_argument, int_in
+from lptrain.cli._runtime import add_command, add_input
 from lptrain.data import load_csv
-from lptrain.errors import InvalidInputError
+from lptrain.errors import InvalidInputError, TooLargeError
 from lptrain.structure import (
     NAMED_NETWORKS,
     node_brute_force,
@@ -39,21 +40,25 @@ _COLUMNS = ("D", "width_bits", "section3_width_bits", "paper_width_bits",
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``structure`` command."""
-    p = subparsers.add_parser(
-        "structure", help="§5 node formulation: decomposition widths vs the paper's claims",
-        description=__doc__, epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = add_command(subparsers, "structure", doc=__doc__, epilog=_EPILOG,
+                    help="§5 node formulation: decomposition widths vs the paper's claims")
     p.add_argument("--arch", required=True, help="architecture or a named network (below)")
     p.add_argument("--samples", "-D", required=True,
                    help="number of samples D, or a comma-separated list (e.g. 1,2,4,8)")
-    p.add_argument("--bits", type=int, required=True, help="bits per variable (1..8)")
+    p.add_argument("--bits", type=int_in(1, 8), required=True, help="bits per variable (1..8)")
     p.add_argument("--activation", default="relu", help="hidden activation (default relu)")
     p.add_argument("--loss", default="abs", help="loss of the outputs L_d (default abs)")
-    p.add_argument("--data", default=None,
-                   help="CSV (features then m label columns, in [-1,1]): solve the node "
-                        "formulation by LP and check it against brute force")
+    add_input(p, "--data", label="--data", default=None,
+              help="CSV (features then m label columns, in [-1,1]): solve the node "
+                   "formulation by LP and check it against brute force")
+    add_header_argument(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, human=print_human)
+
+
+#: Widths are computed on graphs growing with D (D = 500 takes seconds, the growth is
+#: superlinear): larger D are refused rather than left running for hours.
+MAX_SAMPLES = 2000
 
 
 def _samples(text: str) -> list[int]:
@@ -64,11 +69,17 @@ def _samples(text: str) -> list[int]:
     if not values or min(values) < 1:
         raise InvalidInputError(f"--samples must be a positive integer or a comma-separated "
                                 f"list of them, e.g. 1,2,4; got {text!r}")
+    if max(values) > MAX_SAMPLES:
+        raise TooLargeError(f"--samples {max(values)}: the node formulation's graph grows with "
+                            f"D and its decomposition would take hours; use D <= {MAX_SAMPLES}")
     return values
 
 
 def _train(args: argparse.Namespace, net: Any) -> dict[str, Any]:
-    ds = load_csv(args.data, n_targets=net.m)
+    ds = load_csv(args.data, n_targets=net.m, header=args.header)
+    if ds.y.dtype.kind != "f":
+        raise InvalidInputError(f"--data {args.data}: the label columns must be numbers in "
+                                "[-1, 1]")
     res = train_node_formulation(net, args.loss, ds.X, ds.y, args.bits)
     phi, brute = node_brute_force(net, args.loss, ds.X, ds.y, args.bits)
     return {"samples": int(ds.X.shape[0]), "objective": res.objective, "phi": res.phi.tolist(),
@@ -77,18 +88,23 @@ def _train(args: argparse.Namespace, net: Any) -> dict[str, Any]:
             "brute_force_phi": phi.tolist(), "agree": abs(res.objective - brute) <= 1e-9}
 
 
-def run(args: argparse.Namespace) -> int:
-    """Entry point of ``lptrain structure``."""
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Entry point of ``lptrain structure``: the width table (and the training check)."""
     net = structure_network(args.arch, args.activation)
     rows = [width_report(net, D, args.bits, args.loss) for D in _samples(args.samples)]
     report: dict[str, Any] = {"arch": args.arch, "bits": args.bits, "n": net.n, "m": net.m,
                               "N": net.N, "V": net.n_nodes, "tw_G": rows[0]["tw_G"],
                               "max_degree": rows[0]["max_degree"], "rows": rows}
-    if args.data:
-        report["training"] = _train(args, net)
-    if args.json:
-        print_json(report)
-        return 0
+    report["training"] = _train(args, net) if args.data else None
+    report["notes"] = []
+    return report
+
+
+def print_human(report: dict[str, Any], args: argparse.Namespace) -> None:
+    """The readable report of ``lptrain structure``."""
+    rows = report["rows"]
+    net = argparse.Namespace(n=report["n"], m=report["m"], N=report["N"],
+                             n_nodes=report["V"])
     print(f"lptrain structure --arch {args.arch} --bits {args.bits}: n={net.n}, m={net.m}, "
           f"N={net.N}, |V(G)|={net.n_nodes}, tw(G)<={rows[0]['tw_G']}, "
           f"Δ(G)={rows[0]['max_degree']}")
@@ -103,4 +119,3 @@ def run(args: argparse.Namespace) -> int:
         t = report["training"]
         print(f"node formulation on {args.data}: LP objective {t['objective']:.6g}, brute "
               f"force {t['brute_force_objective']:.6g}, agree={t['agree']}")
-    return 0

@@ -29,11 +29,11 @@ from typing import Any, ClassVar
 import numpy as np
 
 from lptrain.components import _dsl
-from lptrain.components.base import Component, ComponentError, lookup, sample
+from lptrain.components.base import Component, ComponentError, lookup, registered, sample
 from lptrain.components.hull import Envelope, envelope
 from lptrain.errors import InvalidInputError
 
-__all__ = ["Activation", "check_activation"]
+__all__ = ["Activation", "check_activation", "theory_labels"]
 
 
 class Activation(Component):
@@ -58,6 +58,8 @@ class Activation(Component):
     passthrough: ClassVar[bool] = False
     #: Non-decreasing; the default :meth:`interval` relies on it.
     monotone: ClassVar[bool] = True
+    #: How messages name it when listing the activations Lemma 4.5 covers (default: key).
+    theory_label: ClassVar[str] = ""
 
     @property
     def name(self) -> str:
@@ -175,6 +177,12 @@ class Activation(Component):
         if isinstance(d, str):
             return get(d)
         return get(f"{d['name']}:{float(d.get('alpha', 0.0))!r}")
+
+
+def theory_labels() -> str:
+    """The activations Lemma 4.5 covers, as messages list them."""
+    return ", ".join(c.theory_label or c.key for c in registered("activation")
+                     if c.in_theory)
 
 
 def get(spec: str | Activation) -> Activation:

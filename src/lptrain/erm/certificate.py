@@ -22,7 +22,13 @@ marginal rows gluing consecutive bags on φ, with ``c_{d,φ} = (ℓ(f(x̃^d, φ)
   :func:`explicit_dual` maps (α, π) onto the polytope's rows, so that
   :func:`lptrain.solver.dual_bound` can check it on the materialized LP.
 
-``verified`` means *fully* checked; the face solvers raise
+``verified`` means *fully* checked against loss values recomputed from the network and the
+data, never against a table read from a file: the dual check of ``"highs"`` proves the
+optimum of the LP whose costs come from the table, so :func:`check_face_table` recomputes
+every cost of the face (its distinct data points × Φ_grid) with the numpy reference
+evaluator and compares; a table loaded from a file (``ERMPolytope.table_source ==
+"file"``) that disagrees is refused (:class:`~lptrain.errors.FileFormatError`), and the
+structured check never reads such a table. The face solvers raise
 :class:`~lptrain.errors.CertificateError` when a check finds the answer wrong.
 """
 
@@ -35,15 +41,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from lptrain.discretize import GridRange, grid_levels
-from lptrain.errors import InvalidInputError
-from lptrain.nn.evaluate import empirical_risk, resolve_backend
+from lptrain.errors import CertificateError, FileFormatError, InvalidInputError
+from lptrain.nn.evaluate import empirical_risk, loss_matrix, resolve_backend
 from lptrain.solver import LinearProgram, LPCertificate
 
 if TYPE_CHECKING:
     from lptrain.erm.face import Face
 
 __all__ = ["FaceCertificate", "highs_certificate", "verify_structured", "explicit_dual",
-           "face_costs", "FULL_VERIFY_EVALUATIONS", "SAMPLE_EVALUATIONS", "TOLERANCE"]
+           "face_costs", "check_face_table", "recompute_face_losses",
+           "FULL_VERIFY_EVALUATIONS", "SAMPLE_EVALUATIONS", "TOLERANCE"]
 
 #: ``verify=True`` recomputes every φ up to this many loss evaluations (φ · D).
 FULL_VERIFY_EVALUATIONS = 10**7
@@ -90,30 +97,97 @@ class FaceCertificate:
 
 
 def highs_certificate(cert: LPCertificate | None, face_lp: LinearProgram, fixed_max: float,
-                      decoded_value: float) -> FaceCertificate:
+                      decoded_value: float, costs: dict[str, Any] | None = None
+                      ) -> FaceCertificate:
     """Wrap :func:`lptrain.solver.certify` of the face LP (None: not verified).
 
     Verified when the residuals and the relative gap are ≤ :data:`TOLERANCE`, the fixed
-    columns are 0 and the decoded φ̃ (its cost recomputed from the tables) attains the
-    bound.
+    columns are 0, the decoded φ̃ attains the bound, and ``costs`` (the outcome of
+    :func:`check_face_table`) says that every cost of the face LP was recomputed from the
+    network and the data: without it the dual check proves the optimum of the stored
+    table only, and the answer is not called verified.
     """
     if cert is None:
         return FaceCertificate(math.nan, decoded_value, math.nan, False,
                                "not verified (verify=False)", {})
     scale = 1.0 + abs(cert.primal_objective)
     ok = (cert.holds(TOLERANCE) and fixed_max <= TOLERANCE
-          and decoded_value <= cert.dual_bound + TOLERANCE * scale)
+          and decoded_value <= cert.dual_bound + TOLERANCE * scale
+          and costs is not None and bool(costs.get("agree")))
     arithmetic = "exact rational" if cert.exact else "rigorous floating-point"
+    recomputed = ("; every cost of the face recomputed from the network and the data by the "
+                  "numpy reference evaluator" if costs is not None else
+                  "; the costs were NOT recomputed (the table was trusted)")
     return FaceCertificate(
         dual_bound=cert.dual_bound, primal_value=decoded_value,
         gap=max(decoded_value - cert.dual_bound, 0.0), verified=bool(ok),
         method=f"HiGHS row duals; residuals and weak-duality bound recomputed without the "
-               f"solver ({arithmetic} arithmetic) on the face LP",
+               f"solver ({arithmetic} arithmetic) on the face LP{recomputed}",
         details={"row_residual": cert.row_residual, "bound_residual": cert.bound_residual,
                  "lp_gap": cert.gap, "lp_objective": cert.primal_objective,
                  "fixed_columns_max": fixed_max, "exact": cert.exact,
+                 "costs_recomputed": None if costs is None else costs["entries"],
+                 "costs_max_difference": None if costs is None else costs["max_difference"],
                  "face_lp": {"variables": face_lp.n_cols, "constraints": face_lp.n_rows,
                              "nonzeros": face_lp.nnz}})
+
+
+def recompute_face_losses(face: Face) -> tuple[np.ndarray, np.ndarray]:
+    """``ℓ(f(x̃, φ), ỹ)`` for the face's distinct discretized data points and every point
+    of Φ_grid (table column order), by the numpy reference evaluator, never the table
+    → (table rows of those points (U,), losses (U, |Φ_grid|)).
+
+    Its cost is that of the structured solver's enumeration (U · |Φ_grid| evaluations).
+    """
+    poly = face.polytope
+    rows, first = np.unique(face.point_rows, return_index=True)
+    X, Y = face.X_tilde[first], face.Y_tilde[first]
+    total = poly.levels ** poly.network.N
+    out = np.empty((rows.size, poly.sizes.phi_grid))
+    step = max(1, _CHUNK * 64 // max(rows.size, 1))
+    for c0 in range(0, total, step):
+        c1 = min(c0 + step, total)
+        block = loss_matrix(poly.network, poly.loss, X, Y, GridRange(poly.bits, c0, c1),
+                            backend="numpy")
+        if poly.phi_index is None:
+            out[:, c0:c1] = block
+        else:
+            lo, hi = np.searchsorted(poly.phi_index, [c0, c1])
+            out[:, lo:hi] = block[:, poly.phi_index[lo:hi] - c0]
+    return rows, out
+
+
+def check_face_table(face: Face) -> dict[str, Any]:
+    """Compare every loss-table entry the face LP uses with its recomputation
+    (:func:`recompute_face_losses`); refuse a disagreement.
+
+    A table loaded from a file that disagrees with its own network raises
+    :class:`~lptrain.errors.FileFormatError` (the file was edited or damaged); a table
+    computed in this process that disagrees raises CertificateError (the evaluation
+    kernels disagree: a bug). Returns ``{"entries", "max_difference", "agree"}``.
+    """
+    poly = face.polytope
+    if poly.loss_table is None:
+        raise InvalidInputError("check_face_table needs a materialized polytope")
+    rows, want = recompute_face_losses(face)
+    have = poly.loss_table[rows]
+    diff = np.abs(have - want)
+    allowed = TOLERANCE * np.abs(want) + 1e-12
+    bad = np.argwhere(~(diff <= allowed))
+    if bad.size:
+        i, j = (int(v) for v in bad[0])
+        where = (f"entry (data point {int(rows[i])}, φ column {j}) is {float(have[i, j])!r} "
+                 f"but the network and loss give {float(want[i, j])!r} ({bad.shape[0]} of "
+                 f"{diff.size} entries of this face disagree)")
+        if getattr(poly, "table_source", "computed") == "file":
+            raise FileFormatError(
+                f"{getattr(poly, 'source', 'the polytope file')}: the loss table disagrees with "
+                f"its own network: {where}; the file was edited or damaged, so it is refused: "
+                "rebuild it with lptrain build")
+        raise CertificateError(f"the loss table disagrees with the reference evaluator: "
+                               f"{where}")
+    return {"entries": int(diff.size), "max_difference": float(diff.max(initial=0.0)),
+            "agree": True}
 
 
 def face_costs(face: Face, start: int = 0, stop: int | None = None) -> np.ndarray:
@@ -151,6 +225,12 @@ def explicit_dual(face: Face, t: float) -> np.ndarray:
     return y
 
 
+def _table_trusted(poly: Any) -> bool:
+    """A table computed in this process may stand in for a recomputation; one read from a
+    file never does."""
+    return poly.loss_table is not None and getattr(poly, "table_source", "computed") != "file"
+
+
 def _mode(verify: Any, evaluations: int, materialized: bool) -> str:
     if verify is False or verify is None:
         return "none"
@@ -167,7 +247,7 @@ def _recompute(face: Face, idx: np.ndarray | None, start: int, stop: int
     the range ``start..stop``): table columns (φ-codes) when the polytope is materialized,
     full-grid indices otherwise (φ outside a constrained Φ come back as inf)."""
     poly = face.polytope
-    if poly.loss_table is not None:
+    if _table_trusted(poly):
         c = face_costs(face, start, stop) if idx is None else face_costs(face)[:, idx]
         return c.sum(axis=0), np.abs(c).sum(axis=0)
     if idx is None:
@@ -186,7 +266,7 @@ def verify_structured(face: Face, phi_index: int, t: float, verify: Any = True,
     full-grid index of φ̃)."""
     poly = face.polytope
     D = poly.samples
-    table = poly.loss_table is not None
+    table = _table_trusted(poly)
     mode = _mode(verify, D * poly.sizes.phi_grid, table)
     if mode == "none":
         return FaceCertificate(t, t, 0.0, False, "explicit dual t = min C(φ), not checked "
@@ -218,7 +298,7 @@ def verify_structured(face: Face, phi_index: int, t: float, verify: Any = True,
     feasible = t - worst <= TOLERANCE * scale
     attained = abs(at_phi - t) <= TOLERANCE * scale
     bound = min(t, low)
-    path = ("the stored loss table" if poly.loss_table is not None
+    path = ("the loss table computed in this process" if table
             else "the numpy reference evaluator")
     if not table and resolve_backend(poly.backend) == "numpy":
         path += " (the solve used it too: a separate pass, not an independent code path)"
@@ -231,7 +311,7 @@ def verify_structured(face: Face, phi_index: int, t: float, verify: Any = True,
                f"t ≤ C(φ) checked on {what} with C recomputed by {path}"
                + ("" if mode == "full" else " (not a full verification)"),
         details={"mode": mode, "phi_checked": count, "phi_grid": poly.sizes.phi_grid,
-                 "evaluations": count * (D if poly.loss_table is None else 0),
+                 "evaluations": count * (0 if table else D),
                  "min_recomputed": worst, "max_violation": max(t - worst, 0.0),
                  "recomputed_at_phi": at_phi, "dual_feasible": bool(feasible),
                  "attained": bool(attained)})

@@ -33,16 +33,25 @@ from lptrain._progress import progress as progress_bar
 from lptrain._validation import check_choice
 from lptrain.bo import decode
 from lptrain.discretize import grid_levels, grid_points
-from lptrain.erm.certificate import FaceCertificate, highs_certificate, verify_structured
+from lptrain.erm.certificate import (
+    FaceCertificate,
+    check_face_table,
+    highs_certificate,
+    verify_structured,
+)
 from lptrain.erm.table import discretize_data, point_positions
-from lptrain.errors import CertificateError, InvalidInputError, TimeLimitError
+from lptrain.errors import CertificateError, InvalidInputError, TimeLimitError, TooLargeError
 from lptrain.nn.evaluate import empirical_risk, grid_argmin
 from lptrain.solver import LinearProgram, certify, write_mps
 
 if TYPE_CHECKING:
     from lptrain.erm.polytope import ERMPolytope
 
-__all__ = ["Face", "FaceSolution", "SOLVERS"]
+__all__ = ["Face", "FaceSolution", "SOLVERS", "STRUCTURED_MAX_EVALUATIONS"]
+
+#: Without a time limit, the structured solver refuses faces needing more loss evaluations
+#: (|Φ_grid| · D) than this: about an hour of work at 10^8–10^9 evaluations per second.
+STRUCTURED_MAX_EVALUATIONS = 10**12
 
 
 @dataclass(frozen=True)
@@ -212,13 +221,14 @@ def _solve_highs(face: Face, *, time_limit: float | None, progress: bool | None,
     face_lp = LinearProgram(c=lifted.lp.c[cols], A=lifted.lp.A[:, cols],
                             row_lower=lifted.lp.row_lower, row_upper=lifted.lp.row_upper,
                             col_lower=np.zeros(cols.size), col_upper=np.ones(cols.size))
-    cert = None
+    cert = costs = None
     if verify is not False and verify is not None:
         cert = certify(face_lp, replace(sol, x=sol.x[cols], reduced_costs=sol.reduced_costs[cols]))
+        costs = check_face_table(face)  # the LP's costs, recomputed: never trust the table
     fixed = np.ones(lifted.lp.n_cols, dtype=bool)
     fixed[cols] = False
     fixed_max = float(np.max(np.abs(sol.x[fixed]), initial=0.0))
-    certificate = highs_certificate(cert, face_lp, fixed_max, decoded.objective)
+    certificate = highs_certificate(cert, face_lp, fixed_max, decoded.objective, costs)
     if cert is not None and not certificate.verified:
         raise CertificateError(
             f"the HiGHS solution of the face LP failed its independent check: row residual "
@@ -240,6 +250,13 @@ def _solve_structured(face: Face, *, time_limit: float | None, progress: bool | 
                       verify: Any, warm_start: bool = False) -> _Outcome:
     poly = face.polytope
     total = poly.levels ** poly.network.N
+    work = total * poly.samples
+    if time_limit is None and work > STRUCTURED_MAX_EVALUATIONS:
+        raise TooLargeError(
+            f"the structured solver would evaluate {float(work):.3g} losses (|Φ_grid| = "
+            f"{poly.levels}^{poly.network.N} grid points × D = {poly.samples}), more than "
+            f"{float(STRUCTURED_MAX_EVALUATIONS):.0e} (hours of work): use solver 'lazy' "
+            "(--solver lazy), fewer bits, or give a time limit (--time-limit S) to try anyway")
     t0 = time.perf_counter()
     with progress_bar(total, "minimizing C(φ)", enabled=progress, unit="φ") as bar:
         r = grid_argmin(poly.network, poly.loss, face.X_tilde, face.Y_tilde, poly.bits,

@@ -7,8 +7,15 @@ as metadata the network (``Network.to_dict``), loss, regularizer, samples, bits,
 Lipschitz method, ε and the build times. On load the LP is re-assembled deterministically
 (assembly is cheap next to evaluation, and the CSC arrays would be about 3D times larger
 than the table), the size guard applies, the exact sizes are compared with the stored
-ones, and a few table entries are re-evaluated to check that the table belongs to the
-network and loss.
+ones, and ε, L and the regularizer costs are recomputed from the stored network.
+
+The checksum only detects accidents (anyone can recompute it), so the loss table is never
+trusted: ``verify="full"`` (default) recomputes the whole table on load with the numpy
+reference evaluator and refuses any disagreement — measured at 1–2 % of a load, which is
+dominated by the LP assembly (``benchmarks/bench_polytope_verify.py``); ``verify="sample"``
+re-evaluates only random entries. Either way every HiGHS face solve recomputes each cost
+of its face before its answer may be called verified
+(:func:`lptrain.erm.certificate.check_face_table`).
 """
 
 from __future__ import annotations
@@ -21,9 +28,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from lptrain._io import load_npz, save_npz
+from lptrain._validation import check_choice
 from lptrain.discretize import GridRange
 from lptrain.erm.guard import check_memory
-from lptrain.erm.table import phi_grid_indices
+from lptrain.erm.table import evaluate_loss_table, phi_grid_indices
 from lptrain.errors import FileFormatError, LPTrainError
 from lptrain.nn.architecture import Network
 from lptrain.nn.evaluate import loss_matrix
@@ -38,7 +46,7 @@ KIND = "polytope"
 #: 2: the hinge loss of m > 1 outputs is the sum of per-output hinges (format 1 stored
 #: max(1 - zᵀy, 0), refused on load: see lptrain.components.losses.hinge).
 VERSION = 2
-_SPOT_CHECKS = 16
+_SPOT_CHECKS = 64
 
 
 def save_polytope(poly: ERMPolytope, path: str | Path) -> Path:
@@ -59,41 +67,73 @@ def save_polytope(poly: ERMPolytope, path: str | Path) -> Path:
 
 
 def _spot_check(poly: ERMPolytope, table: np.ndarray, path: Path) -> None:
-    """Re-evaluate a few table entries; a mismatch means the file does not belong to its
-    network and loss."""
-    rng = np.random.default_rng(0)
+    """Re-evaluate table entries at random positions (fresh entropy each load, so an edit
+    cannot avoid them); a mismatch means the file does not belong to its network and loss."""
+    rng = np.random.default_rng()
     P, G = table.shape
-    rows = rng.integers(0, P, size=min(_SPOT_CHECKS, P))
+    rows = rng.integers(0, P, size=min(_SPOT_CHECKS, P * G))
     cols = rng.integers(0, G, size=rows.size)
     full = cols if poly.phi_index is None else poly.phi_index[cols]
     X, Y = poly.points.values()
     for r, c, f in zip(rows.tolist(), cols.tolist(), full.tolist(), strict=True):
         want = loss_matrix(poly.network, poly.loss, X[r:r + 1], Y[r:r + 1],
                            GridRange(poly.bits, f, f + 1), backend="numpy")[0, 0]
-        if not math.isclose(want, table[r, c], rel_tol=1e-9, abs_tol=1e-12):
-            raise FileFormatError(
-                f"{path}: loss table entry ({r}, {c}) is {table[r, c]!r} but the network "
-                f"and loss give {want!r}; the file does not match its metadata")
+        _compare(table[r, c], want, (r, c), path)
+
+
+def _compare(have: float, want: float, where: tuple[int, int], path: Path) -> None:
+    if not math.isclose(want, have, rel_tol=1e-9, abs_tol=1e-12):
+        raise FileFormatError(
+            f"{path}: loss table entry {where} is {float(have)!r} but the stored network and "
+            f"loss give {float(want)!r}: the table disagrees with its own network (the file "
+            "was edited or damaged); rebuild it with lptrain build")
+
+
+def _full_check(poly: ERMPolytope, table: np.ndarray, path: Path) -> None:
+    """Recompute the whole table with the numpy reference evaluator; refuse any mismatch."""
+    fresh = evaluate_loss_table(poly.network, poly.loss, poly.points, poly.bits,
+                                poly.phi_index, backend="numpy")
+    bad = np.argwhere(~np.isclose(table, fresh, rtol=1e-9, atol=1e-12))
+    if bad.size:
+        r, c = (int(v) for v in bad[0])
+        _compare(table[r, c], fresh[r, c], (r, c), path)
 
 
 def load_polytope(cls: type[ERMPolytope], path: str | Path, *,
-                  max_memory: int | float | str | None = None) -> ERMPolytope:
-    """Load a polytope saved by :func:`save_polytope` and re-assemble its LP."""
+                  max_memory: int | float | str | None = None, verify: str = "full"
+                  ) -> ERMPolytope:
+    """Load a polytope saved by :func:`save_polytope` and re-assemble its LP; ``verify``
+    is ``"full"`` or ``"sample"`` (see the module docstring)."""
+    mode = check_choice("verify", verify, ("full", "sample"))
     p = Path(path)
     arrays, meta = load_npz(p, kind=KIND, versions=[1, VERSION])
     refuse_redefined(meta, p)
+    table = arrays.get("loss_table")
+    if table is None or table.dtype != np.float64:
+        raise FileFormatError(f"{p}: the loss table must be an array of float64; it is "
+                              f"{'missing' if table is None else table.dtype}")
     try:
         network = Network.from_dict(meta["network"])
-        table = np.asarray(arrays["loss_table"], dtype=np.float64)
+        samples, bits = meta["samples"], meta["bits"]
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (samples, bits)):
+            raise TypeError(f"samples and bits must be integers; got {samples!r}, {bits!r}")
         pts = arrays.get("points")
         points = None
         if pts is not None:
-            grid = -1.0 + pts * (2.0 / (1 << int(meta["bits"])))
+            if (pts.dtype.kind not in "iu" or pts.ndim != 2
+                    or pts.shape[1] != network.n + network.m or not 1 <= bits <= 30
+                    or pts.size == 0 or pts.min() < 0 or pts.max() >= (1 << bits)):
+                raise ValueError("points must be integer grid levels in [0, 2**bits), one "
+                                 "row of n + m per point")
+            grid = -1.0 + pts * (2.0 / (1 << bits))
             points = (grid[:, :network.n], grid[:, network.n:])
-        poly = cls.define(network, meta["loss"], samples=int(meta["samples"]),
-                          bits=int(meta["bits"]), regularizer=meta["regularizer"],
-                          points=points, lipschitz_method=meta["lipschitz_method"])
-    except (KeyError, TypeError, ValueError) as exc:
+        poly = cls.define(network, meta["loss"], samples=samples, bits=bits,
+                          regularizer=meta["regularizer"], points=points,
+                          lipschitz_method=meta["lipschitz_method"])
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError,
+            RecursionError) as exc:
+        if isinstance(exc, LPTrainError):
+            raise FileFormatError(f"{p}: cannot rebuild the polytope ({exc})") from None
         raise FileFormatError(f"{p}: malformed polytope metadata ({exc!r})") from None
     except LPTrainError as exc:
         raise FileFormatError(f"{p}: cannot rebuild the polytope ({exc})") from None
@@ -107,11 +147,19 @@ def load_polytope(cls: type[ERMPolytope], path: str | Path, *,
         raise FileFormatError(f"{p}: loss table contains NaN or inf")
     poly.memory = check_memory(poly.sizes, max_memory)
     poly.phi_index = phi_grid_indices(network, poly.bits)
-    _spot_check(poly, table, p)
+    start = time.perf_counter()
+    if mode == "full":
+        _full_check(poly, table, p)
+    else:
+        _spot_check(poly, table, p)
+    checked = time.perf_counter() - start
     start = time.perf_counter()
     stored = dict(meta.get("build_seconds") or {})
     poly._materialize(table, poly.phi_index, float(stored.get("evaluation", 0.0)))
     poly.build_seconds["loaded"] = time.perf_counter() - start
+    poly.build_seconds["table_check"] = checked
+    poly.table_source = "file"
+    poly.source = str(p)
     return poly
 
 

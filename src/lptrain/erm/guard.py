@@ -20,10 +20,11 @@ available memory, ``MemAvailable`` of ``/proc/meminfo``) and raises
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from lptrain._jsonable import EXACT_INT_LIMIT, format_count
+from lptrain._validation import available_memory as _available_memory
 from lptrain._validation import parse_memory
 from lptrain.errors import TooLargeError
 from lptrain.sizes import PolytopeSizes
@@ -84,25 +85,14 @@ def memory_estimate(sizes: PolytopeSizes) -> MemoryEstimate:
 
 
 def available_memory() -> int:
-    """Bytes of memory available now: ``MemAvailable`` of ``/proc/meminfo``, else
-    ``os.sysconf`` (available pages times page size), else 4 GiB.
+    """Bytes of memory available now (:func:`lptrain._validation.available_memory`).
 
     Examples
     --------
     >>> available_memory() > 0
     True
     """
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - exotic platforms
-        return 4 * 2**30
+    return _available_memory()
 
 
 def memory_limit(max_memory: int | float | str | None = None) -> int:
@@ -126,12 +116,20 @@ def format_bytes(n: int | float) -> str:
     >>> format_bytes(44_240_000_000), format_bytes(512)
     ('41.2 GiB', '512 B')
     """
+    if isinstance(n, int) and abs(n) >= 2**1000:  # beyond a float: counts of huge grids
+        return f"{format_count(n // 2**50)} PiB"
     value = float(n)
     for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
         if abs(value) < 1024 or unit == "PiB":
+            if unit == "PiB" and abs(value) >= 1e5:
+                return f"{value:.3g} PiB"
             return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _count(n: int) -> str:
+    return format_count(n) if abs(n) >= EXACT_INT_LIMIT else f"{float(n):.1e}"
 
 
 def check_memory(sizes: PolytopeSizes, max_memory: int | float | str | None = None
@@ -151,7 +149,7 @@ is 1.0 GiB: use fewer bits or samples, or raise max_memory (--max-memory)
     limit = memory_limit(max_memory)
     if estimate.total > limit:
         raise TooLargeError(
-            f"this build needs {format_bytes(estimate.total)} ({float(sizes.nonzeros):.1e} "
+            f"this build needs {format_bytes(estimate.total)} ({_count(sizes.nonzeros)} "
             f"nonzeros); the limit is {format_bytes(limit)}: use fewer bits or samples, or "
             "raise max_memory (--max-memory)")
     return estimate

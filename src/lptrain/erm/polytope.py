@@ -168,6 +168,10 @@ class ERMPolytope:
         self.materialized = False
         self.build_seconds = {"evaluation": 0.0, "assembly": 0.0, "total": 0.0}
         self.loss_table: np.ndarray | None = None
+        #: where the loss table came from: "computed" (build) or "file" (load); a table
+        #: from a file is never used in place of a recomputation (erm.certificate)
+        self.table_source: str | None = None
+        self.source: str | None = None  # the file it was loaded from
         self.phi_index: np.ndarray | None = None
         self.reg_costs: np.ndarray | None = None
         self.lifted: LiftedLP | None = None
@@ -220,6 +224,7 @@ class ERMPolytope:
             table = evaluate_loss_table(network, poly.loss, poly.points, poly.bits, phi_index,
                                         backend=backend, tick=bar.update)
         poly._materialize(table, phi_index, time.perf_counter() - start)
+        poly.table_source = "computed"
         return poly
 
     def _materialize(self, table: np.ndarray, phi_index: np.ndarray | None,
@@ -335,11 +340,16 @@ class ERMPolytope:
         return save_polytope(self, path)
 
     @classmethod
-    def load(cls, path: str | Path, *, max_memory: int | float | str | None = None
-             ) -> ERMPolytope:
-        """Load a saved polytope and re-assemble its LP (size guard applies)."""
+    def load(cls, path: str | Path, *, max_memory: int | float | str | None = None,
+             verify: str = "full") -> ERMPolytope:
+        """Load a saved polytope and re-assemble its LP (size guard applies).
+
+        ``verify``: ``"full"`` (default) recomputes the whole loss table from the stored
+        network and refuses any disagreement; ``"sample"`` re-evaluates random entries
+        only. Either way a HiGHS face solve recomputes every cost of its face.
+        """
         from lptrain.erm.files import load_polytope
-        return load_polytope(cls, path, max_memory=max_memory)
+        return load_polytope(cls, path, max_memory=max_memory, verify=verify)
 
     def write_mps(self, path: str | Path) -> Path:
         """Write the polytope's LP in free MPS (materialized polytopes only)."""

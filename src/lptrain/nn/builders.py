@@ -24,11 +24,43 @@ from typing import Any
 
 import numpy as np
 
-from lptrain.errors import InvalidInputError
+from lptrain.errors import FileFormatError, InvalidInputError, TooLargeError
 from lptrain.nn.activations import Activation, get_activation
 from lptrain.nn.architecture import Network, Node
 
-__all__ = ["dense", "conv1d", "conv2d", "resnet", "dag", "parse_arch", "ARCH_HELP"]
+__all__ = ["dense", "conv1d", "conv2d", "resnet", "dag", "parse_arch", "ARCH_HELP",
+           "network_bytes", "MAX_NETWORK_BYTES"]
+
+#: Largest network (its estimated memory as Python objects) the builders construct; the
+#: size is checked from the widths alone, before any node is allocated.
+MAX_NETWORK_BYTES = 512 * 2**20
+# Measured: ~420 B per node (Node, its tuples, the graph arrays), ~200 B per edge (one
+# (source, parameter, coefficient) entry), 16 B per input (the feature map of node ids).
+_NODE_BYTES, _EDGE_BYTES, _INPUT_BYTES = 450, 220, 16
+_MAX_ARCH_FILE = 128 * 2**20
+
+
+def network_bytes(inputs: int, nodes: int, edges: int) -> int:
+    """Estimated memory of a network with these counts (what the size check compares with
+    :data:`MAX_NETWORK_BYTES`).
+
+    Examples
+    --------
+    >>> network_bytes(1, 100_000_001, 200_000_000) > MAX_NETWORK_BYTES
+    True
+    """
+    return _INPUT_BYTES * inputs + _NODE_BYTES * nodes + _EDGE_BYTES * edges
+
+
+def _check_size(inputs: int, nodes: int, edges: int) -> None:
+    """Refuse (TooLargeError) a network too large to build, before allocating it."""
+    need = network_bytes(inputs, nodes, edges)
+    if need > MAX_NETWORK_BYTES:
+        raise TooLargeError(
+            f"the network has {inputs:,} input{'s' if inputs != 1 else ''}, {nodes:,} nodes "
+            f"and {edges:,} edges; building it would take about {need / 2**30:.3g} GiB, above "
+            f"the limit of {MAX_NETWORK_BYTES // 2**20} MiB for a network: use smaller widths "
+            "(every lptrain method grows exponentially with the number of parameters)")
 
 ARCH_HELP = (
     "dense: widths n-w1-...-m (e.g. 2-3-1); "
@@ -93,6 +125,7 @@ def dense(widths: Sequence[int], activation: str | Activation = "relu",
     ws = [_positive(f"widths[{i}]", w) for i, w in enumerate(widths)]
     if len(ws) < 2:
         raise InvalidInputError(f"widths must list at least n and m, e.g. [2, 3, 1]; got {ws}")
+    _check_size(ws[0], sum(ws[1:]), sum(a * c for a, c in zip(ws, ws[1:], strict=False)))
     act, out_act = get_activation(activation), get_activation(output_activation)
     b = _Builder(ws[0])
     prev = list(range(ws[0]))
@@ -141,6 +174,7 @@ def _conv_net(shape: tuple[int, ...], conv_layers: Sequence[Sequence[int]],
     act, out_act = get_activation(activation), get_activation(output_activation)
     if not conv_layers:
         raise InvalidInputError(f"{kind} needs at least one conv layer (out, kernel[, stride])")
+    _check_size(*_conv_counts(shape, conv_layers, dense_widths))
     b = _Builder(int(np.prod(shape)))
     fmap = np.arange(b.n_inputs).reshape(shape)
     n_layers = len(conv_layers) + len(dense_widths)
@@ -151,6 +185,31 @@ def _conv_net(shape: tuple[int, ...], conv_layers: Sequence[Sequence[int]],
         w = _positive("dense width", w)
         prev = b.dense_layer(prev, w, layer, out_act if layer == n_layers else act, True)
     return b.build(prev, kind)
+
+
+def _conv_counts(shape: tuple[int, ...], conv_layers: Sequence[Sequence[int]],
+                 dense_widths: Sequence[int]) -> tuple[int, int, int]:
+    """(inputs, nodes, edges) of a conv net from its layer specs alone (valid padding);
+    layers that do not fit are left to the builder's own message."""
+    inputs = int(np.prod(shape, dtype=object))
+    chans, spatial, nodes, edges = shape[0], list(shape[1:]), 0, 0
+    for spec in conv_layers:
+        dims = len(spatial)
+        kernel = _pair(spec[1], dims, "kernel")
+        stride = _pair(spec[2] if len(spec) > 2 else 1, dims, "stride")
+        spatial = [(s - k) // st + 1 for s, k, st in zip(spatial, kernel, stride, strict=True)]
+        if min(spatial) < 1:
+            return inputs, nodes, edges
+        out = _positive("out_channels", spec[0])
+        count = out * int(np.prod(spatial, dtype=object))
+        nodes += count
+        edges += count * chans * int(np.prod(kernel, dtype=object))
+        chans = out
+    width = chans * int(np.prod(spatial, dtype=object))
+    for w in dense_widths:
+        w = _positive("dense width", w)
+        nodes, edges, width = nodes + w, edges + w * width, w
+    return inputs, nodes, edges
 
 
 def conv1d(input_shape: int | Sequence[int], conv_layers: Sequence[Sequence[int]],
@@ -214,6 +273,8 @@ def resnet(n: int, width: int, blocks: int, m: int, activation: str | Activation
     n, width, blocks, m = (_positive(k, v) for k, v in
                            (("n", n), ("width", width), ("blocks", blocks), ("m", m)))
     depth = _positive("block_depth", block_depth)
+    _check_size(n, width * (1 + blocks * depth) + m,
+                n * width + blocks * depth * width * width + blocks * width + width * m)
     act, out_act = get_activation(activation), get_activation(output_activation)
     b = _Builder(n)
     layer = 1
@@ -302,6 +363,8 @@ def _checked(spec: str, make: Any) -> Network:
         return make()  # type: ignore[no-any-return]
     except InvalidInputError as exc:
         raise InvalidInputError(f"--arch {spec!r}: {exc}") from None
+    except TooLargeError as exc:
+        raise TooLargeError(f"--arch {spec!r}: {exc}") from None
 
 
 def _parse_conv(spec: str, kind: str, body: str, activation: str | Activation) -> Network:
@@ -333,10 +396,28 @@ def _parse_conv(spec: str, kind: str, body: str, activation: str | Activation) -
 
 
 def _from_file(path: str) -> Network:
+    p = Path(path)
     try:
-        data = json.loads(Path(path).read_text())
+        size = p.stat().st_size
+        if size > _MAX_ARCH_FILE:
+            raise TooLargeError(f"--arch @{path}: the file has {size / 2**20:.0f} MiB; a "
+                                f"network file is at most {_MAX_ARCH_FILE // 2**20} MiB")
+        data = json.loads(p.read_text(), parse_constant=_no_constant)
     except OSError as exc:
         raise InvalidInputError(f"--arch @{path}: cannot read the file ({exc.strerror})") from None
-    except json.JSONDecodeError as exc:
+    except RecursionError:
+        raise InvalidInputError(f"--arch @{path}: not JSON (nested too deeply)") from None
+    except ValueError as exc:  # JSONDecodeError, NaN literals, huge integers, bad UTF-8
         raise InvalidInputError(f"--arch @{path}: not JSON ({exc})") from None
-    return Network.from_dict(data.get("network", data) if isinstance(data, dict) else {})
+    try:
+        return Network.from_dict(data.get("network", data) if isinstance(data, dict) else {})
+    except (InvalidInputError, FileFormatError) as exc:
+        raise InvalidInputError(f"--arch @{path}: {exc}") from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError,
+            OverflowError) as exc:
+        raise InvalidInputError(f"--arch @{path}: not a network written by Network.to_dict "
+                                f"({type(exc).__name__}: {exc})") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")

@@ -44,6 +44,7 @@ class ELU(Activation):
     in_theory = True
     lipschitz = 1.0
     theory = "inside Lemma 4.5: 1-Lipschitz with a(0) = 0 for alpha in (0, 1]"
+    theory_label = "elu with alpha <= 1"
 
     def value(self, t: Any) -> Any:
         return where(t > 0.0, t, self.param * expm1(minimum(t, 0.0)))
