@@ -704,7 +704,7 @@ CASES = [
      1, 'FileFormatError', "m_kind.json is not an lptrain model file (its kind is 'polytope')"),
     ('model-wrong-version', 'predict m_version.json ok.csv',
      1, 'FileFormatError',
-     'm_version.json has format version 99; this lptrain reads versions [1] of model files'),
+     'm_version.json has format version 99; this lptrain reads versions [1, 2] of model files'),
     ('model-forged-params', 'predict m_params.json ok.csv',
      1, 'FileFormatError', 'm_params.json: params has 2 entries but the network has N=3'),
     ('model-forged-str-params', 'predict m_strparams.json ok.csv',
