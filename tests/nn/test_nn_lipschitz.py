@@ -7,7 +7,14 @@ import zlib
 
 import numpy as np
 import pytest
-from nn_zoo import ARCH_KINDS, THEORY_ACTIVATIONS, THEORY_LOSSES, build
+from nn_zoo import (
+    ARCH_KINDS,
+    EXTRA_ACTIVATIONS,
+    EXTRA_LOSSES,
+    THEORY_ACTIVATIONS,
+    THEORY_LOSSES,
+    build,
+)
 
 from lptrain.errors import OutsideTheoryError
 from lptrain.nn import Node, architecture_lipschitz, dag, dense, loss_matrix, node_bounds, resnet
@@ -102,11 +109,11 @@ def _steepest_pairs(net, loss, reg, rng, count, h=1e-4):
 
 
 @pytest.mark.parametrize("kind", ARCH_KINDS)
-@pytest.mark.parametrize("activation", THEORY_ACTIVATIONS)
+@pytest.mark.parametrize("activation", (*THEORY_ACTIVATIONS, *EXTRA_ACTIVATIONS))
 def test_lipschitz_bound_holds_for_finite_differences(kind, activation):
     rng = np.random.default_rng(zlib.crc32(f"{kind}|{activation}".encode()))
     net = build(kind, activation, m=2)
-    for loss in THEORY_LOSSES:
+    for loss in (*THEORY_LOSSES, *EXTRA_LOSSES):
         for reg in (None, "l2:0.1"):
             paper = architecture_lipschitz(net, loss, reg).lipschitz
             refined = architecture_lipschitz(net, loss, reg, method="refined").lipschitz
