@@ -4,14 +4,18 @@ certificates verified without the solver (exactly), against brute force; CLI and
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy.optimize import linprog
 
+sys.path.insert(0, str(Path(__file__).resolve().parent / "erm"))
+from erm_zoo import exact_to_grid  # noqa: E402  (the test's own rounding, not lptrain's)
+
 from lptrain.achievable import _exact_losses, achievable, face_lp, verify_weights
 from lptrain.cli import main
-from lptrain.discretize import to_grid
 from lptrain.errors import InvalidInputError, TooLargeError
 from lptrain.nn import dense, get_loss, loss_matrix, parse_arch
 
@@ -44,7 +48,7 @@ def test_decisions_and_certificates_on_random_targets(arch, act, loss, bits):
     seen = {True: 0, False: 0}
     for seed in range(10):
         X, Y = _sample(seed, net, 2 + seed % 3)
-        C = loss_matrix(net, loss, to_grid(X, bits), to_grid(Y, bits),
+        C = loss_matrix(net, loss, exact_to_grid(X, bits), exact_to_grid(Y, bits),
                         -1.0 + 2.0 * np.stack(np.meshgrid(*[np.arange(2**bits)] * net.N,
                                                           indexing="ij"), -1
                                               ).reshape(-1, net.N) / 2**bits)
@@ -94,9 +98,9 @@ def test_exact_losses_match_the_kernels():
     rng = np.random.default_rng(0)
     for arch, act, loss, _ in CASES:
         net = parse_arch(arch, act)
-        X = to_grid(rng.uniform(-1, 1, (3, net.n)), 3)
-        Y = to_grid(rng.uniform(-1, 1, (3, net.m)), 3)
-        phi = to_grid(rng.uniform(-1, 1, (5, net.N)), 3)
+        X = exact_to_grid(rng.uniform(-1, 1, (3, net.n)), 3)
+        Y = exact_to_grid(rng.uniform(-1, 1, (3, net.m)), 3)
+        phi = exact_to_grid(rng.uniform(-1, 1, (5, net.N)), 3)
         exact = _exact_losses(net, get_loss(loss), X, Y, phi).astype(float)
         np.testing.assert_allclose(exact, loss_matrix(net, loss, X, Y, phi), rtol=1e-14)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -67,11 +68,22 @@ def test_constrained_phi_grid_is_counted():
 @pytest.mark.parametrize("bits", range(1, 8))
 @pytest.mark.parametrize("D", [1, 2, 10, 1000])
 def test_exact_counts_within_main_theorem_bounds(bits, D):
+    """Main Theorem 3.1(a) as the paper states it, ``4D r^{n+m+N}`` variables and
+    ``2D(2 r^{n+m+N} + 1)`` constraints with ``r = 2L/ε = K`` (written here, not taken
+    from lptrain), against the counts of the §3.2 construction: D λ's per table row and
+    (D - 1) K^N X's. The variable bound binds up to its factor 4; the constraint bound
+    is loose by a factor of about K^{n+m} (the construction has D + 2(D-1)K^N rows),
+    which is checked as the exact count."""
+    K = 2**bits
     for n, m, N in ((1, 1, 1), (2, 1, 5), (3, 2, 7)):
         s = exact_sizes(n, m, N, D, bits)
-        assert s.variables <= s.bound_variables and s.constraints <= s.bound_constraints
-        assert (s.bound_variables, s.bound_constraints) == main_theorem_bounds(n, m, N, D,
-                                                                             2**bits)
+        r = K ** (n + m + N)
+        bound_v, bound_c = 4 * D * r, 2 * D * (2 * r + 1)
+        assert (s.bound_variables, s.bound_constraints) == (bound_v, bound_c)
+        assert main_theorem_bounds(n, m, N, D, K) == (bound_v, bound_c)
+        assert s.variables == D * r + (D - 1) * K**N <= bound_v
+        assert s.constraints == D + 2 * (D - 1) * K**N <= bound_c
+        assert bound_v / 4 <= s.variables <= bound_v / 2  # binds up to a factor 2 to 4
 
 
 def test_sizes_are_linear_in_D():
@@ -111,3 +123,44 @@ def test_table1_rows():
     assert "Delta" in table1_row(resnet(2, 2, 1, 1), "hinge").expression
     cnn_ce = table1_row(conv1d(6, [(1, 3)], [2]), "cross_entropy")
     assert cnn_ce.architecture == "CNN" and "log(m)" in cnn_ce.expression
+
+
+def _table1_log_value(row, *, m, width, k, eps, n, N, D, C=24.0, c=4.0):
+    """The log of a Table 1 expression evaluated with its O(·) constants made explicit:
+    ``C D (C m [log m] width^{c k²} / ε)^{n+m+N}`` (width = w for a DNN/CNN, Δ for a
+    ResNet; the log m factor in the cross-entropy rows)."""
+    known = {"O((m w^O(k^2) / eps)^(n+m+N) D)": False,
+             "O((m log(m) w^O(k^2) / eps)^(n+m+N) D)": True,
+             "O((m Delta^O(k^2) / eps)^(n+m+N) D)": False,
+             "O((m log(m) Delta^O(k^2) / eps)^(n+m+N) D)": True}
+    assert row.expression in known, f"evaluate the new Table 1 expression {row.expression!r}"
+    logm = (1.0 + math.log(m)) if known[row.expression] else 1.0
+    base = math.log(C * m * logm / eps) + c * k * k * math.log(width)
+    return math.log(C * D) + (n + m + N) * base
+
+
+@pytest.mark.parametrize("loss", ["abs", "quadratic", "hinge", "cross_entropy"])
+def test_table1_expressions_bound_the_exact_sizes(loss):
+    """Table 1 evaluated, not compared as text: the exact polytope size (variables, at an
+    ε giving three bits) lies below the row's expression with explicit constants
+    (C = 24, exponent 4k²) for DNNs, CNNs and ResNets of several widths, depths and output
+    dimensions; the exponent counts the distinct parameters N (CNN: N ≪ |E|); and the
+    Lipschitz constant grows as width^{O(k²)}: its exponent lies between k(k+1)/2 and
+    k(k+1)/2 + k (Lemma 4.1 / Corollary 4.2)."""
+    D = 7
+    nets = [dense([2] + [w] * (k - 1) + [m]) for w in (2, 3, 5) for k in (1, 2, 3)
+            for m in (1, 3)]
+    nets += [conv1d(6, [(1, 3)], [m]) for m in (1, 2)]
+    nets += [resnet(2, w, b, m) for w in (2, 3) for b in (1, 2) for m in (1, 2)]
+    for net in nets:
+        row = table1_row(net, loss)
+        eps = architecture_lipschitz(net, loss).lipschitz / 4  # 2L/ε = 8: three bits
+        s, report, _ = polytope_sizes(net, loss, D, eps=eps)
+        width, k = net.max_in_degree, net.depth
+        assert math.log(s.variables) <= _table1_log_value(
+            row, m=net.m, width=max(width, 2), k=k, eps=eps, n=net.n, N=net.N, D=D), (net, loss)
+        assert s.table_rows == s.levels ** (net.n + net.m + net.N)  # N distinct parameters
+        if net.kind == "dense" and width >= 2:
+            # Π 2U_i with U_i = Σ_{j<=i} w^j in [w^i, 2w^i]: exponent in [k(k+1)/2, .. + k]
+            growth = math.log(report.network_constant / 2**k) / math.log(width)
+            assert k * (k + 1) / 2 - 1e-9 <= growth <= k * (k + 1) / 2 + k, (net, growth)

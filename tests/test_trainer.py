@@ -81,7 +81,7 @@ def test_fit_validates_constructor_parameters():
     with pytest.raises(InvalidInputError, match="give exactly one of bits and eps"):
         LPTrainer("1-1", "abs").fit(X, y)
     with pytest.raises(InvalidInputError, match="loss must be one of"):
-        LPTrainer("1-1", "huber", bits=2).fit(X, y)
+        LPTrainer("1-1", "logcosh", bits=2).fit(X, y)
 
 
 def test_sklearn_clone_pipeline_and_cross_validation():

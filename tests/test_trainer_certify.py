@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent / "erm"))
+from erm_zoo import exact_to_grid  # noqa: E402  (the test's own rounding, not lptrain's)
+
 from lptrain.cli import main
-from lptrain.discretize import to_grid
 from lptrain.erm import ERMPolytope
 from lptrain.errors import InvalidInputError
 from lptrain.nn import dense, empirical_risk, grid_argmin
@@ -31,7 +35,8 @@ def test_lazy_face_solve_equals_structured_and_enumeration(seed):
     face = poly.face(X, y[:, None])
     lazy = face.solve("lazy")
     structured = face.solve("structured")
-    brute = grid_argmin(net, "abs", to_grid(X, 4), to_grid(y[:, None], 4), 4, backend="numpy")
+    brute = grid_argmin(net, "abs", exact_to_grid(X, 4), exact_to_grid(y[:, None], 4), 4,
+                        backend="numpy")
     assert lazy.lp_value == pytest.approx(structured.lp_value, abs=1e-9)
     assert lazy.lp_value == pytest.approx(brute.value, abs=1e-9)
     assert lazy.solver == "lazy" and lazy.certificate.verified

@@ -224,17 +224,6 @@ class Achievability:
 
 
 # ------------------------------------------------------------------ independent evaluation
-_EXACT_ACTIVATIONS = ("identity", "relu", "leaky_relu", "hard_tanh", "step")
-_EXACT_LOSSES = ("abs", "quadratic", "hinge", "hamming")
-
-
-def _obj(value: Fraction | int) -> np.ndarray:
-    """A 0-d object array holding an exact rational (for np.where on object arrays)."""
-    out = np.empty((), dtype=object)
-    out[()] = Fraction(value)
-    return out
-
-
 def _fractions(a: np.ndarray) -> np.ndarray:
     out = np.empty(a.shape, dtype=object)
     out.ravel()[:] = [Fraction(float(v)) for v in a.ravel()]
@@ -245,8 +234,11 @@ def _exact_losses(network: Network, loss: Loss, X: np.ndarray, Y: np.ndarray,
                   phi: np.ndarray) -> np.ndarray:
     """ℓ(f(x_d, φ_p), y_d) as exact rationals, shape (D, P) (object array of Fraction).
 
-    Written apart from :mod:`lptrain.nn` on purpose: every float input is an exact dyadic
-    rational and every operation below is exact.
+    Apart from the floating-point kernels of :mod:`lptrain.nn` on purpose: every float
+    input is an exact dyadic rational, the network's sums and products are computed on
+    Fractions, and each activation and the loss are their components' definitions read as
+    exact rationals (:meth:`~lptrain.components.Activation.rational`,
+    :meth:`~lptrain.components.Loss.exact_value`); only piecewise-rational ones qualify.
     """
     P, D = phi.shape[0], X.shape[0]
     ph = _fractions(phi).T[:, None, :]                      # (N, 1, P)
@@ -259,33 +251,11 @@ def _exact_losses(network: Network, loss: Loss, X: np.ndarray, Y: np.ndarray,
         t = np.full((D, P), Fraction(0), dtype=object) + weight(*v.bias)
         for u, p, c in v.inputs:
             t = t + weight(p, c) * z[u]
-        name = v.activation.name
-        pos = (t > 0).astype(bool)
-        if name == "relu":
-            t = np.where(pos, t, _obj(0))
-        elif name == "leaky_relu":
-            t = np.where(pos, t, _obj(Fraction(v.activation.alpha)) * t)
-        elif name == "hard_tanh":
-            t = np.where((t > 1).astype(bool), _obj(1),
-                         np.where((t < -1).astype(bool), _obj(-1), t))
-        elif name == "step":
-            t = np.where(pos, _obj(1), _obj(0))
-        z.append(t)
+        z.append(np.broadcast_to(v.activation.rational(t), (D, P)))
     ys = _fractions(Y)
     outs = [z[o] for o in network.outputs]
-    if loss.name == "hinge":
-        dot = sum(o * ys[:, j][:, None] for j, o in enumerate(outs))
-        return np.where((dot < 1).astype(bool), 1 - dot, _obj(0))
-    total = np.full((D, P), Fraction(0), dtype=object)
-    for j, o in enumerate(outs):
-        diff = o - ys[:, j][:, None]
-        if loss.name == "abs":
-            total = total + np.where((diff < 0).astype(bool), -diff, diff)
-        elif loss.name == "quadratic":
-            total = total + diff * diff
-        else:
-            total = total + (diff != 0).astype(bool).astype(int)
-    return total
+    return np.broadcast_to(loss.exact_value(outs, [ys[:, j][:, None] for j in
+                                                   range(len(outs))]), (D, P))
 
 
 def verify_weights(network: Network, loss: str | Loss, X: Any, Y: Any, bits: int,
@@ -314,8 +284,8 @@ def verify_weights(network: Network, loss: str | Loss, X: Any, Y: Any, bits: int
     G = grid_size(network.N, bits)
     phi = _grid_phi(network, bits, G)
     feasible = network.feasible(phi)
-    can_exact = (lo.name in _EXACT_LOSSES and Xa.shape[0] * G <= EXACT_CHECK_LIMIT
-                 and all(v.activation.name in _EXACT_ACTIVATIONS for v in network.nodes))
+    can_exact = (lo.rational and Xa.shape[0] * G <= EXACT_CHECK_LIMIT
+                 and all(v.activation.exact for v in network.nodes))
     if exact is True and not can_exact:
         raise InvalidInputError("an exact check needs a piecewise-rational network and loss "
                                 f"and D*G <= {EXACT_CHECK_LIMIT}")

@@ -34,11 +34,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from lptrain._validation import check_float, check_int
+from lptrain.components import Loss, Regularizer
 from lptrain.discretize import resolve_bits
 from lptrain.errors import InvalidInputError
 from lptrain.nn import Network, architecture_lipschitz, get_loss
-from lptrain.nn.losses import Loss
-from lptrain.nn.regularizers import Regularizer
 from lptrain.sizes import PolytopeSizes, exact_sizes, phi_grid_size
 
 __all__ = [
@@ -79,16 +78,12 @@ def loss_range(network: Network, loss: str | Loss, *, method: str = "paper") -> 
     """
     lo = get_loss(loss)
     m = network.m
-    if lo.name == "hamming":
-        return LossRange(0.0, float(m), 1.0, "hamming: at most m mismatches")
+    if not lo.in_theory:  # no Lipschitz constant, hence no U: a range of its own
+        low, high = lo.value_range(m, 1.0)
+        return LossRange(low, high, 1.0, f"{lo.spec}: values in [{low:g}, {high:g}] for any "
+                                         "network")
     U = float(architecture_lipschitz(network, lo, method=method).output_bound)
-    width = m * (math.log(m) + 2.0 * U)
-    low, high = {
-        "abs": (0.0, m * (U + 1.0)),
-        "quadratic": (0.0, m * (U + 1.0) ** 2),
-        "hinge": (0.0, 1.0 + m * U),
-        "cross_entropy": (-width, width),
-    }[lo.name]
+    low, high = lo.value_range(m, U)
     return LossRange(low, high, U, f"{lo.name} over z in [-U, U]^m, y in [-1, 1]^m, "
                                    f"U = {U:g} ({method})")
 

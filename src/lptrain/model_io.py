@@ -24,7 +24,9 @@ from lptrain.nn.losses import get_loss
 
 __all__ = ["ModelFile", "save_model", "load_model", "MODEL_FORMAT_VERSION"]
 
-MODEL_FORMAT_VERSION = 1
+#: 2: the hinge loss of m > 1 outputs is the sum of per-output hinges (format 1 stored
+#: max(1 - zᵀy, 0), refused on load: see lptrain.components.losses.hinge).
+MODEL_FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ def load_model(path: str | os.PathLike[str]) -> ModelFile:
     Everything is checked against the stored network: the number of parameters (finite),
     the loss name, the scalers' widths (n and m), the label encoding's outputs.
     """
-    doc = load_json(path, kind="model", versions=[MODEL_FORMAT_VERSION])
+    doc = load_json(path, kind="model", versions=[1, MODEL_FORMAT_VERSION])
     try:
         if not isinstance(doc.get("network"), dict):
             raise FileFormatError(f"{path}: network must be a JSON object (Network.to_dict)")
@@ -125,7 +127,9 @@ def load_model(path: str | os.PathLike[str]) -> ModelFile:
                 f"{path}: params has {params.size} entries but the network has N={network.N}"
             )
         loss = str(doc["loss"])
-        get_loss(loss)
+        component = get_loss(loss)
+        if doc.get("format_version") == 1:  # the loss may have meant something else then
+            component.refuse_legacy(network.m, str(path))
         labels = LabelEncoder.from_dict(doc["labels"]) if doc.get("labels") else None
         if labels is not None and labels.n_outputs != network.m:
             raise FileFormatError(f"{path}: the label encoding has {labels.n_outputs} outputs "

@@ -24,11 +24,11 @@ from typing import Any
 import numpy as np
 
 from lptrain._validation import check_int
+from lptrain.components import Loss, get_loss
 from lptrain.discretize import grid_points, grid_size, levels, resolve_bits
 from lptrain.errors import TooLargeError
 from lptrain.nn.architecture import Network
 from lptrain.nn.lipschitz import LipschitzReport, architecture_lipschitz
-from lptrain.nn.losses import Loss, get_loss
 from lptrain.nn.regularizers import Regularizer
 
 __all__ = ["PolytopeSizes", "Table1Row", "TABLE1", "exact_sizes", "polytope_sizes",
@@ -215,11 +215,23 @@ def table1_row(network: Network, loss: str | Loss) -> Table1Row:
     >>> table1_row(dense([2, 3, 1]), "hinge").expression
     'O((m w^O(k^2) / eps)^(n+m+N) D)'
     """
-    name, arch = get_loss(loss).name, _KIND.get(network.kind, "ResNet")
+    lo, arch = get_loss(loss), _KIND.get(network.kind, "ResNet")
+    name = lo.table1_like or lo.spec
+    row = _table1_lookup(arch, name)
+    if row is None:
+        return Table1Row(arch, (lo.spec,), "not covered (outside the Lipschitz theory)", "")
+    if name != lo.spec:  # a loss the paper does not list, with a constant of that order
+        note = f"{lo.spec}: L(loss) of the order of {name}'s"
+        return Table1Row(row.architecture, row.losses, row.expression,
+                         f"{row.notes}; {note}" if row.notes else note)
+    return row
+
+
+def _table1_lookup(arch: str, name: str) -> Table1Row | None:
     for row in TABLE1:
         if row.architecture == arch and name in row.losses:
             return row
     for row in TABLE1:
         if row.architecture == ("DNN" if arch == "CNN" else arch) and name in row.losses:
             return Table1Row(arch, row.losses, row.expression, "N << |E(G)| (by Lemma 4.5)")
-    return Table1Row(arch, (name,), "not covered (outside the Lipschitz theory)", "")
+    return None

@@ -9,11 +9,19 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "nn"))
 
-from nn_zoo import ARCH_KINDS, THEORY_ACTIVATIONS, THEORY_LOSSES, build  # noqa: E402
+from nn_zoo import (  # noqa: E402
+    ARCH_KINDS,
+    EXTRA_ACTIVATIONS,
+    EXTRA_LOSSES,
+    THEORY_ACTIVATIONS,
+    THEORY_LOSSES,
+    build,
+)
 
 from lptrain.nn import Network, architecture_lipschitz, grid_argmin  # noqa: E402
 
-__all__ = ["ARCH_KINDS", "THEORY_ACTIVATIONS", "THEORY_LOSSES", "build", "smooth_data",
+__all__ = ["ARCH_KINDS", "EXTRA_ACTIVATIONS", "EXTRA_LOSSES", "THEORY_ACTIVATIONS",
+           "THEORY_LOSSES", "build", "smooth_data",
            "grid_oracle"]
 
 

@@ -4,16 +4,25 @@ tightens quadratically where interval arithmetic tightens linearly."""
 
 from __future__ import annotations
 
+import itertools
 import zlib
 
 import numpy as np
 import pytest
-from certify_zoo import ARCH_KINDS, THEORY_ACTIVATIONS, THEORY_LOSSES, build, smooth_data
+from certify_zoo import (
+    ARCH_KINDS,
+    EXTRA_ACTIVATIONS,
+    EXTRA_LOSSES,
+    THEORY_ACTIVATIONS,
+    THEORY_LOSSES,
+    build,
+    smooth_data,
+)
 
 from lptrain.certify import BoxBounder, box_bounds
 from lptrain.certify._affine_numpy import relax
 from lptrain.errors import InvalidInputError
-from lptrain.nn import dense, empirical_risk, get_activation, risk_interval
+from lptrain.nn import dense, empirical_risk, get_activation, get_loss, risk_interval
 
 
 def _boxes(net, rng, B, width):
@@ -23,11 +32,11 @@ def _boxes(net, rng, B, width):
 
 
 @pytest.mark.parametrize("kind", ARCH_KINDS)
-@pytest.mark.parametrize("activation", (*THEORY_ACTIVATIONS, "step"))
+@pytest.mark.parametrize("activation", (*THEORY_ACTIVATIONS, *EXTRA_ACTIVATIONS, "step"))
 def test_bounds_are_below_sampled_values(kind, activation):
     rng = np.random.default_rng(zlib.crc32(f"{kind}-{activation}".encode()))
     net = build(kind, activation, m=2)
-    for loss in (*THEORY_LOSSES, "hamming"):
+    for loss in (*THEORY_LOSSES, *EXTRA_LOSSES, "hamming"):
         for reg in (None, "l1:0.1", "l2:0.2"):
             X, Y = rng.uniform(-1, 1, (6, net.n)), rng.uniform(-1, 1, (6, net.m))
             if loss == "hamming":
@@ -44,7 +53,7 @@ def test_bounds_are_below_sampled_values(kind, activation):
 
 
 @pytest.mark.parametrize("name", ["relu", "leaky_relu:0.2", "tanh", "hard_tanh", "elu:0.5",
-                                  "step", "identity"])
+                                  "step", "identity", *EXTRA_ACTIVATIONS])
 def test_relaxations_enclose_the_activation(name):
     act = get_activation(name)
     rng = np.random.default_rng(1)
@@ -107,3 +116,98 @@ def test_box_bounds_messages():
     with pytest.raises(InvalidInputError, match="candidates must have shape \\(1, 2\\)"):
         box_bounds(net, "abs", [[0.5]], [[0.0]], [[0.0, 0.0]], [[0.0, 0.0]],
                    candidates=[[0.0, 0.0, 0.0]], backend="numpy")
+
+
+@pytest.mark.parametrize("kind", ARCH_KINDS)
+def test_affine_forms_enclose_every_node_value(kind):
+    """Box by box, node by node: the value of every node at a sampled point of the box lies
+    in its affine form ``c + Σ a_j ε_j ± e`` (ε the point's box coordinates) — for every
+    registered activation, each relaxation in place in the propagation."""
+    from lptrain.certify._affine_numpy import _margins_of, _network_forms
+
+    for activation in (*THEORY_ACTIVATIONS, *EXTRA_ACTIVATIONS, "step"):
+        rng = np.random.default_rng(zlib.crc32(f"forms-{kind}-{activation}".encode()))
+        net = build(kind, activation, m=2)
+        X = rng.uniform(-1, 1, (5, net.n))
+        lo, hi = _boxes(net, rng, 6, 0.5)
+        bc = 0.5 * (lo + hi)
+        br = 0.5 * (hi - lo) + 4 * 2.0**-53 * (np.abs(lo) + np.abs(hi))
+        forms = _network_forms(net, X, bc, br, _margins_of(net, get_loss("abs")))
+        for s in range(12):
+            u = rng.uniform(size=lo.shape) if s > 1 else np.full(lo.shape, float(s))
+            phi = lo + u * (hi - lo)
+            eps = np.where(br > 0, (phi - bc) / np.where(br > 0, br, 1.0), 0.0)
+            vals = _all_node_values(net, X, phi)
+            for v in range(net.n_inputs, net.n_nodes):
+                f = forms[v]
+                mid = f.c + sum(a * eps[:, j, None] for j, a in f.coef.items())
+                gap = np.abs(np.broadcast_to(vals[v], mid.shape) - mid)
+                assert np.all(gap <= f.e + 1e-12), (activation, v)
+
+
+def _all_node_values(net, X, phi):
+    """Every node's value (B, D), node by node with plain numpy (nothing released)."""
+    vals = [np.broadcast_to(X[:, i][None, :], (phi.shape[0], X.shape[0])) for i in range(net.n)]
+    for node in net.nodes:
+        h = np.zeros((phi.shape[0], X.shape[0]))
+        for u, p, c in node.inputs:
+            h = h + (c * phi[:, p, None] if p >= 0 else c) * vals[u]
+        bp, bc = node.bias
+        h = h + (bc * phi[:, bp, None] if bp >= 0 else bc)
+        vals.append(node.activation(h))
+    return vals
+
+
+@pytest.mark.parametrize("loss", (*THEORY_LOSSES, *EXTRA_LOSSES, "hamming"))
+def test_tight_boxes_are_sound_for_every_loss(loss):
+    """Small boxes, where the affine bound is tight (its slack is second order), so that a
+    minorant wrong to first order shows: the bound stays below the risk at sampled corners
+    and interior points of every box."""
+    rng = np.random.default_rng(zlib.crc32(f"tight-{loss}".encode()))
+    for m, act in ((1, "relu"), (2, "tanh")):
+        net = dense([2, 2, m], act)
+        X = rng.uniform(-1, 1, (40, 2))
+        Y = rng.uniform(-1, 1, (40, m))
+        if loss == "hinge":
+            Y = np.sign(Y)
+        if loss == "hamming":
+            Y = np.round(Y)
+        c = rng.uniform(-0.9, 0.9, (30, net.N))
+        c = np.where(rng.uniform(size=c.shape) < 0.2, 0.0, c)  # sides straddling 0
+        h = rng.choice([1e-3, 1e-2, 5e-2], (30, 1))
+        lo, hi = c - h, c + h
+        for reg in (None, "l1:0.3", "l2:0.5"):
+            b = BoxBounder(net, loss, X, Y, reg, backend="numpy")(lo, hi)
+            for s in range(40):
+                u = rng.integers(0, 2, lo.shape) if s < 20 else rng.uniform(size=lo.shape)
+                risk = empirical_risk(net, loss, X, Y, lo + u * (hi - lo), reg,
+                                      backend="numpy")
+                assert np.all(b.lower <= risk), (loss, m, reg)
+
+
+@pytest.mark.parametrize("loss", (*THEORY_LOSSES, *EXTRA_LOSSES, "hamming"))
+def test_bounds_are_sound_where_the_forms_are_exact(loss):
+    """With data x = 0 the outputs of ``dense([1, m])`` are their biases: the affine forms
+    are exact, so the bound is the loss's minorant and the regularizer's, minimized over
+    the box, with nothing to hide an error in (labels of both signs: cross-entropy's
+    ``Σy < 0`` cases included; boxes around 0, where ``|φ|`` and ``φ²`` bend)."""
+    rng = np.random.default_rng(zlib.crc32(f"exact-{loss}".encode()))
+    net = dense([1, 2], "identity")
+    X = np.zeros((8, 1))
+    Y = rng.uniform(-1, 1, (8, 2))
+    if loss == "hinge":
+        Y = np.sign(Y)
+    if loss == "hamming":
+        Y = np.round(Y)
+    labels = [Y]
+    if loss == "cross_entropy":  # concave in z where Σy < 0: no tangent may be used there
+        labels += [np.tile([0.2, -0.5], (8, 1)), np.tile([-0.6, 0.1], (8, 1))]
+    c = np.where(rng.uniform(size=(40, net.N)) < 0.3, 0.0, rng.uniform(-0.6, 0.6, (40, net.N)))
+    h = rng.choice([1e-3, 0.05, 0.3], (40, 1))
+    lo, hi = np.clip(c - h, -1, 1), np.clip(c + h, -1, 1)
+    for Y, reg in itertools.product(labels, (None, "l1:0.5", "l2:2.0")):
+        b = BoxBounder(net, loss, X, Y, reg, backend="numpy")(lo, hi)
+        for s in range(40):
+            u = rng.integers(0, 2, lo.shape) if s < 24 else rng.uniform(size=lo.shape)
+            risk = empirical_risk(net, loss, X, Y, lo + u * (hi - lo), reg, backend="numpy")
+            assert np.all(b.lower <= risk), (loss, reg)

@@ -24,6 +24,7 @@ from lptrain.cli import main
 from lptrain.cli._schemas import validate_output
 from lptrain.data import UnitScaler
 from lptrain.erm import ERMPolytope
+from lptrain.erm.files import VERSION as POLYTOPE_VERSION
 from lptrain.model_io import ModelFile, save_model
 from lptrain.nn import dense
 
@@ -151,7 +152,7 @@ def _polytope_files(folder: Path) -> None:
     flipped[data.index(b"loss_table") + 400] ^= 0x01
     (folder / "p_flip.npz").write_bytes(bytes(flipped))
     save_npz(folder / "p_kind.npz", {"w": np.zeros(2)}, {}, kind="model", version=1)
-    arrays, meta = load_npz(path, kind="polytope", versions=[1])
+    arrays, meta = load_npz(path, kind="polytope", versions=[POLYTOPE_VERSION])
     # A forged table: the face of ok.csv (discretized) made cheaper at a few entries, the
     # checksum recomputed; random spot checks at load rarely see it, the face check does.
     table = arrays["loss_table"].copy()
@@ -159,11 +160,12 @@ def _polytope_files(folder: Path) -> None:
     Y = np.array([[0.3], [0.1], [-0.4]])
     rows = np.unique(poly.face(X, Y).point_rows)
     table[rows, 5] = 0.0
-    save_npz(folder / "p_forged.npz", {"loss_table": table}, meta, kind="polytope", version=1)
+    save_npz(folder / "p_forged.npz", {"loss_table": table}, meta, kind="polytope",
+             version=POLYTOPE_VERSION)
     save_npz(folder / "p_shape.npz", {"loss_table": table[:, :10]}, meta, kind="polytope",
-             version=1)
+             version=POLYTOPE_VERSION)
     save_npz(folder / "p_int.npz", {"loss_table": table.astype(np.int64)}, meta,
-             kind="polytope", version=1)
+             kind="polytope", version=POLYTOPE_VERSION)
     np.savez(folder / "p_pickle.npz", loss_table=np.array([{}], dtype=object))
     _npz_with_shape(folder / "p_bigshape.npz", (10**12,))
     (folder / "p_text.npz").write_text("not a zip file\n")

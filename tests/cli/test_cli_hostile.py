@@ -188,11 +188,11 @@ CASES = [
      'give the grid: --bits B or --eps E (§3.1), or --polytope FILE written by lptrain build'),
     ('value-loss-unknown', 'train ok.csv --arch 2-1 --loss nope --bits 2',
      1, 'InvalidInputError',
-     "loss must be one of abs, quadratic, hinge, cross_entropy, hamming; got 'nope'"),
+     "loss must be one of abs, quadratic, hinge, cross_entropy, hamming, huber; got 'nope'"),
     ('value-activation-unknown', 'train ok.csv --arch 2-1 --loss abs --bits 2 --activation foo',
      1, 'InvalidInputError',
-     'activation must be one of relu, leaky_relu, tanh, hard_tanh, elu, identity, step; got '
-     "'foo'"),
+     'activation must be one of relu, leaky_relu, tanh, hard_tanh, elu, identity, step, '
+     "softplus; got 'foo'"),
     ('value-activation-slope-nan',
      'train ok.csv --arch 2-1 --loss abs --bits 2 --activation leaky_relu:nan',
      1, 'InvalidInputError',
@@ -314,11 +314,11 @@ CASES = [
      1, 'OutsideTheoryError',
      "activation 'step' (node 2) is outside the Lipschitz theory of §4: Lemma 4.5 needs "
      '1-Lipschitz activations with a(0) = 0 (relu, leaky_relu, tanh, hard_tanh, elu with alpha '
-     '<= 1, identity)'),
+     '<= 1, identity, softplus)'),
     ('value-bounds-hamming', 'bounds --arch 2-1 --loss hamming -D 3 --bits 2',
      1, 'OutsideTheoryError',
      "loss 'hamming' is outside the Lipschitz theory of §4 (it is not continuous); use abs, "
-     'quadratic, hinge or cross_entropy'),
+     'quadratic, hinge, cross_entropy or huber'),
     ('value-build-samples-zero', 'build --arch 2-1 --loss abs -D 0 --bits 2',
      2, 'UsageError',
      "argument --samples/-D: expected an integer >= 1; got '0' (see lptrain build --help)"),
@@ -704,7 +704,7 @@ CASES = [
      1, 'FileFormatError', "m_kind.json is not an lptrain model file (its kind is 'polytope')"),
     ('model-wrong-version', 'predict m_version.json ok.csv',
      1, 'FileFormatError',
-     'm_version.json has format version 99; this lptrain reads versions [1] of model files'),
+     'm_version.json has format version 99; this lptrain reads versions [1, 2] of model files'),
     ('model-forged-params', 'predict m_params.json ok.csv',
      1, 'FileFormatError', 'm_params.json: params has 2 entries but the network has N=3'),
     ('model-forged-str-params', 'predict m_strparams.json ok.csv',
@@ -724,8 +724,8 @@ CASES = [
      "m_scheme.json: label scheme must be 'sign', 'onehot' or 'pm_onehot'; got 'magic'"),
     ('model-forged-loss', 'predict m_loss.json ok.csv',
      1, 'FileFormatError',
-     'm_loss.json: loss must be one of abs, quadratic, hinge, cross_entropy, hamming; got '
-     "'magic'"),
+     'm_loss.json: loss must be one of abs, quadratic, hinge, cross_entropy, hamming, huber; '
+     "got 'magic'"),
     ('model-forged-network', 'predict m_net.json ok.csv',
      1, 'FileFormatError',
      'm_net.json: not an lptrain network (format None, version None); expected format '

@@ -9,6 +9,7 @@ formulas directly with numpy broadcasting over the whole φ grid — no lptrain 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -45,6 +46,16 @@ def random_data(fam: Family, D: int, rng: np.random.Generator) -> tuple[np.ndarr
     else:
         Y = np.clip(X @ rng.uniform(-0.5, 0.5, n)[:, None] + rng.normal(0, 0.2, (D, 1)), -1, 1)
     return X, Y
+
+
+def exact_to_grid(r: np.ndarray, bits: int) -> np.ndarray:
+    """Round every entry down to the grid of §3.1 in exact arithmetic, independently of
+    lptrain: the largest ``g_k = -1 + 2k/K <= r`` with k in [0, K-1] (K = 2**bits), i.e.
+    ``k = min(floor((r + 1) K / 2), K - 1)`` computed with Fractions."""
+    K = 2**bits
+    arr = np.asarray(r, dtype=np.float64)
+    k = [min(int((Fraction(float(x)) + 1) * K // 2), K - 1) for x in arr.ravel()]
+    return (-1.0 + np.array(k, dtype=np.float64) * (2.0 / K)).reshape(arr.shape)
 
 
 def phi_grid(N: int, bits: int) -> np.ndarray:

@@ -8,6 +8,7 @@ from erm_zoo import family, random_data
 
 from lptrain._io import save_npz
 from lptrain.erm import ERMPolytope
+from lptrain.erm.files import VERSION
 from lptrain.errors import FileFormatError, InvalidInputError, TooLargeError
 
 
@@ -59,13 +60,14 @@ def test_wrong_kind_and_mismatched_table_are_refused(saved, tmp_path):
         ERMPolytope.load(other)
     forged = poly.save(tmp_path / "forged.npz")
     from lptrain._io import load_npz
-    arrays, meta = load_npz(forged, kind="polytope", versions=[1])
+    arrays, meta = load_npz(forged, kind="polytope", versions=[VERSION])
     arrays["loss_table"] = arrays["loss_table"] + 0.5     # valid checksum, wrong numbers
-    save_npz(forged, arrays, meta, kind="polytope", version=1)
+    save_npz(forged, arrays, meta, kind="polytope", version=VERSION)
     with pytest.raises(FileFormatError, match="the table disagrees with its own network"):
         ERMPolytope.load(forged)
     meta["samples"] = 7
-    save_npz(forged, {"loss_table": arrays["loss_table"]}, meta, kind="polytope", version=1)
+    save_npz(forged, {"loss_table": arrays["loss_table"]}, meta, kind="polytope",
+             version=VERSION)
     with pytest.raises(FileFormatError, match="stored sizes do not match"):
         ERMPolytope.load(forged)
 
@@ -115,13 +117,14 @@ def _forged(tmp_path, fam, poly, X, Y, value=0.0):
     face of (X, Y), with the checksum recomputed (what an editor of the file can do)."""
     from lptrain._io import load_npz
 
-    arrays, meta = load_npz(poly.save(tmp_path / "honest.npz"), kind="polytope", versions=[1])
+    arrays, meta = load_npz(poly.save(tmp_path / "honest.npz"), kind="polytope",
+                            versions=[VERSION])
     table = arrays["loss_table"].copy()
     rows = np.unique(poly.face(X, Y).point_rows)
     target = int(np.argmax(table[rows].sum(axis=0)))  # the worst φ becomes the cheapest
     table[rows, target] = value
     path = tmp_path / "forged.npz"
-    save_npz(path, {"loss_table": table}, meta, kind="polytope", version=1)
+    save_npz(path, {"loss_table": table}, meta, kind="polytope", version=VERSION)
     return path, target
 
 

@@ -11,10 +11,46 @@ import math
 
 import numpy as np
 
-from lptrain.nn import Network, Node, conv1d, conv2d, dag, dense, resnet
+from lptrain.nn import (
+    LOSSES,
+    Network,
+    Node,
+    conv1d,
+    conv2d,
+    dag,
+    dense,
+    get_activation,
+    get_loss,
+    resnet,
+)
+from lptrain.nn.activations import THEORY_ACTIVATIONS as THEORY_ACTIVATION_NAMES
 
 THEORY_ACTIVATIONS = ("relu", "leaky_relu:0.2", "tanh", "hard_tanh", "elu:0.5", "identity")
 THEORY_LOSSES = ("abs", "quadratic", "hinge", "cross_entropy")
+
+
+def _specs(names: tuple[str, ...], family: str) -> tuple[str, ...]:
+    """Registered names, with a non-default parameter (0.5) for those that take one."""
+    get = get_activation if family == "activation" else get_loss
+    return tuple(f"{k}:0.5" if get(k).parameter is not None else k for k in names)
+
+
+#: Every registered activation / loss covered by the Lipschitz theory (the registry decides:
+#: a component added later is tested without editing this list; ``_act`` and
+#: ``reference_loss`` below must know its definition).
+COMPONENT_ACTIVATIONS = _specs(THEORY_ACTIVATION_NAMES, "activation")
+COMPONENT_LOSSES = _specs(tuple(k for k in LOSSES if get_loss(k).in_theory), "loss")
+
+
+def _extra(specs: tuple[str, ...], listed: tuple[str, ...]) -> tuple[str, ...]:
+    known = {s.partition(":")[0] for s in listed}
+    return tuple(s for s in specs if s.partition(":")[0] not in known)
+
+
+#: The registered components beyond the two lists above (the tests that iterate those
+#: lists add these).
+EXTRA_ACTIVATIONS = _extra(COMPONENT_ACTIVATIONS, THEORY_ACTIVATIONS)
+EXTRA_LOSSES = _extra(COMPONENT_LOSSES, THEORY_LOSSES)
 
 
 def shared_dag(activation: str, m: int = 1) -> Network:
@@ -80,22 +116,34 @@ def _act(name: str, a: float, h: float) -> float:
         return h if h > 0 else a * (math.exp(h) - 1.0)
     if name == "step":
         return 1.0 if h > 0 else 0.0
-    return h
+    if name == "softplus":
+        return math.log(1.0 + math.exp(h)) - math.log(2.0) if h < 30 else h - math.log(2.0)
+    if name == "identity":
+        return h
+    raise KeyError(f"the reference knows no activation {name!r}")
 
 
 def reference_loss(loss: str, z: list[float], y: np.ndarray) -> float:
-    """ℓ(z, y) straight from the definitions of §4.3."""
+    """ℓ(z, y) straight from the definitions of §4.3 (hinge: one hinge per output on ±1
+    one-vs-rest labels; huber:δ as in PyTorch)."""
     yy = [float(v) for v in y]
-    if loss == "abs":
+    name, _, param = loss.partition(":")
+    if name == "abs":
         return sum(abs(a - b) for a, b in zip(z, yy, strict=True))
-    if loss == "quadratic":
+    if name == "quadratic":
         return sum((a - b) ** 2 for a, b in zip(z, yy, strict=True))
-    if loss == "hinge":
-        return max(1.0 - sum(a * b for a, b in zip(z, yy, strict=True)), 0.0)
-    if loss == "hamming":
+    if name == "hinge":
+        return sum(max(1.0 - a * b, 0.0) for a, b in zip(z, yy, strict=True))
+    if name == "hamming":
         return float(sum(a != b for a, b in zip(z, yy, strict=True)))
-    norm = sum(math.exp(a) for a in z)
-    return -sum(b * math.log(math.exp(a) / norm) for a, b in zip(z, yy, strict=True))
+    if name == "huber":
+        delta = float(param or 1.0)
+        return sum(0.5 * (a - b) ** 2 if abs(a - b) <= delta else delta * (abs(a - b) - 0.5 * delta)
+                   for a, b in zip(z, yy, strict=True))
+    if name == "cross_entropy":
+        norm = sum(math.exp(a) for a in z)
+        return -sum(b * math.log(math.exp(a) / norm) for a, b in zip(z, yy, strict=True))
+    raise KeyError(f"the reference knows no loss {loss!r}")
 
 
 def reference_matrix(net: Network, loss: str, X: np.ndarray, Y: np.ndarray,

@@ -15,7 +15,7 @@ T = np.linspace(-3, 3, 61)
 
 
 @pytest.mark.parametrize("spec", ["relu", "leaky_relu:0.3", "tanh", "hard_tanh", "elu:0.7",
-                                  "identity", "step"])
+                                  "identity", "step", "softplus"])
 def test_activation_properties(spec):
     a = get_activation(spec)
     vals = a(T)
@@ -41,7 +41,7 @@ def test_activation_expr_matches_numpy():
     ("leaky_relu:-0.1", "leaky_relu slope must lie in [0, 1] (1-Lipschitz, monotone); "
                         "got -0.1"),
     ("swish", "activation must be one of relu, leaky_relu, tanh, hard_tanh, elu, identity, "
-              "step; got 'swish'"),
+              "step, softplus; got 'swish'"),
     ("relu:0.5", "activation 'relu' takes no parameter; got 0.5"),
     ("elu:x", "activation 'elu:x': the parameter after ':' must be a number, e.g. "
               "leaky_relu:0.1"),
@@ -79,9 +79,9 @@ def test_loss_names():
     assert get_loss("absolute").name == "abs" and get_loss("CE").name == "cross_entropy"
     assert get_loss("0-1").name == "hamming"
     with pytest.raises(InvalidInputError) as exc:
-        get_loss("huber")
+        get_loss("logcosh")
     assert str(exc.value) == ("loss must be one of abs, quadratic, hinge, cross_entropy, "
-                              "hamming; got 'huber'")
+                              "hamming, huber; got 'logcosh'")
 
 
 def test_regularizers_of_appendix_b():

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from nn_zoo import build, random_data, reference_matrix, reference_outputs
 
+from lptrain import kernels
 from lptrain.discretize import GridRange, grid_points
 from lptrain.errors import InvalidInputError, TooLargeError
 from lptrain.nn import (
     Node,
-    _codegen,
     dag,
     dense,
     empirical_risk,
@@ -26,7 +26,7 @@ from lptrain.nn import (
     resolve_backend,
 )
 
-pytestmark = pytest.mark.skipif(not _codegen.numba_available(), reason="numba missing")
+pytestmark = pytest.mark.skipif(not kernels.numba_available(), reason="numba missing")
 
 
 def _biu():
@@ -137,7 +137,7 @@ def test_numpy_backend_chunks_to_memory_budget():
 
 
 def test_auto_backend_falls_back_to_numpy(monkeypatch):
-    monkeypatch.setattr(_codegen, "numba_available", lambda: False)
+    monkeypatch.setattr(kernels, "numba_available", lambda: False)
     monkeypatch.delenv("LPTRAIN_BACKEND", raising=False)
     assert resolve_backend("auto") == "numpy"
     with pytest.raises(InvalidInputError, match="backend='numba' needs numba"):

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pytest
-from nn_zoo import ARCH_KINDS, THEORY_ACTIVATIONS, THEORY_LOSSES, build
+from nn_zoo import (
+    ARCH_KINDS,
+    EXTRA_ACTIVATIONS,
+    EXTRA_LOSSES,
+    THEORY_ACTIVATIONS,
+    THEORY_LOSSES,
+    build,
+)
 
+from lptrain import kernels
 from lptrain.errors import InvalidInputError
 from lptrain.nn import (
     Node,
-    _codegen,
     dag,
     empirical_risk,
     forward,
@@ -31,16 +40,16 @@ def _inside(lo, hi, rng):
 
 
 @pytest.mark.parametrize("kind", ARCH_KINDS)
-@pytest.mark.parametrize("activation", THEORY_ACTIVATIONS)
+@pytest.mark.parametrize("activation", (*THEORY_ACTIVATIONS, *EXTRA_ACTIVATIONS))
 def test_intervals_enclose_sampled_values(kind, activation):
-    rng = np.random.default_rng(abs(hash((kind, activation, "iv"))) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(f"{kind}|{activation}|iv".encode()))
     net = build(kind, activation, m=2)
     D, B = 6, 8
     X, Y = rng.uniform(-1, 1, (D, net.n)), rng.uniform(-1, 1, (D, net.m))
     plo, phi = _boxes(net, rng, B, 0.4)
     plo[0] = phi[0] = rng.uniform(-1, 1, net.N)  # a degenerate box
     flo, fhi = forward_interval(net, X, plo, phi)
-    for loss in THEORY_LOSSES:
+    for loss in (*THEORY_LOSSES, *EXTRA_LOSSES):
         llo, lhi = loss_interval(net, loss, X, Y, plo, phi)
         rlo, rhi = risk_interval(net, loss, X, Y, plo, phi, "l1:0.1", backend="numpy")
         for s in range(12):
@@ -80,7 +89,7 @@ def test_hamming_bounds_on_binarized_units():
     assert lo.tolist() == [[0, 0, 0]] and hi.tolist() == [[1, 1, 1]]
 
 
-@pytest.mark.skipif(not _codegen.numba_available(), reason="numba missing")
+@pytest.mark.skipif(not kernels.numba_available(), reason="numba missing")
 @pytest.mark.parametrize("kind, activation, loss", [
     ("resnet", "tanh", "cross_entropy"),
     ("dag", "leaky_relu:0.2", "quadratic"),

@@ -8,13 +8,15 @@ and data point by data point the kernel keeps an *affine form* enclosing the nod
   weight ``W0 + W1 ε_p`` with a form keeps its first-order part and bounds the products
   ``ε_p ε_j`` (of size ``r_p r_j``) in the error radius;
 * an activation on the form's range ``[l, u]`` is replaced by a slope λ and offsets with
-  ``λx + β_lo <= a(x) <= λx + β_hi`` (ReLU / leaky ReLU: the chord; ELU, convex: chord above,
-  a tangent below; tanh and hard tanh: the chord slope and the extremes of ``a(x) - λx``,
-  at the ends or where ``a'(x) = λ``; step: the interval);
-* the loss of data point d is bounded below by an affine function of ε: ``|t| >= σ t``
-  (σ the chord slope of ``|.|`` over t's range), ``t² >= 2 t_0 t - t_0²``,
-  ``max(t, 0) >= λ t``, cross-entropy (convex when ``Σ y >= 0``) by its tangent, Hamming by
-  its interval bound.
+  ``λx + β_lo <= a(x) <= λx + β_hi``: the component's own
+  :meth:`~lptrain.components.Activation.relax` (ReLU / leaky ReLU: the chord; convex ones
+  such as ELU: chord above, a tangent below; tanh and hard tanh: the chord slope and the
+  extremes of ``a(x) - λx``; step: the interval);
+* the loss of data point d is bounded below by an affine function of ε, the loss's
+  :meth:`~lptrain.components.Loss.minorant`: ``|t| >= σ t`` (σ the chord slope of ``|.|``
+  over t's range), ``t² >= 2 t_0 t - t_0²``, ``max(t_j, 0) >= λ_j t_j`` per hinge output,
+  tangents of the smooth convex losses, cross-entropy (convex when ``Σ y >= 0``) by its
+  tangent, Hamming by its interval bound.
 
 These minorants are summed over the data **before** minimizing over the box, so first-order
 terms of different data points cancel (near a minimum the sum of slopes is near zero), and
@@ -26,7 +28,7 @@ bound of the loss from the same ranges is computed too, and the larger of the tw
 A regularizer adds its own minorant (the chord slope of ``|φ_j|``, the tangent of ``φ_j²``).
 
 Floating point: every bound is lowered by the static margins of
-:mod:`lptrain.certify._margins` (rounding of every operation, whatever the summation order),
+:mod:`lptrain.kernels.margins` (rounding of every operation, whatever the summation order),
 so the result is below the exact-arithmetic minimum of the risk over the box. Boxes must lie
 in ``[-1, 1]^N`` and the data in ``[-1, 1]`` (the paper's normalization), which the margins
 assume.
@@ -45,17 +47,15 @@ from typing import Any
 
 import numpy as np
 
+from lptrain import kernels
 from lptrain._validation import check_array, check_unit_box
 from lptrain.certify._affine_numpy import numpy_bounds
-from lptrain.certify._affine_source import affine_source
-from lptrain.certify._margins import StaticMargins, static_margins
+from lptrain.components import Loss, Regularizer, get_loss, get_regularizer
 from lptrain.errors import InvalidInputError
-from lptrain.nn import _codegen
+from lptrain.kernels.margins import StaticMargins, static_margins
 from lptrain.nn.architecture import Network
-from lptrain.nn.evaluate import check_data, resolve_backend
+from lptrain.nn.evaluate import check_data, regularizer_weights, resolve_backend
 from lptrain.nn.intervals import check_boxes
-from lptrain.nn.losses import Loss, get_loss
-from lptrain.nn.regularizers import Regularizer, get_regularizer
 
 __all__ = ["BoxBounds", "BoxBounder", "box_bounds"]
 
@@ -122,10 +122,11 @@ class BoxBounder:
         self.parallel = bool(parallel)
         self.margins: StaticMargins = static_margins(network, self.loss)
         self.margin = self.margins.margin(self.X.shape[0], self.regularizer)
-        self.lam = self.regularizer.weights if self.regularizer is not None else (0.0, 0.0)
+        self.lam = regularizer_weights(self.regularizer)
         self._kernel: Any = None
         if self.backend == "numba":
-            mod = _codegen.compile_source(affine_source(network, self.loss, self.margins))
+            mod = kernels.compile_source(kernels.affine_source(network, self.loss,
+                                                               self.margins))
             self._kernel = mod.bound_boxes
             self._Xt = np.ascontiguousarray(self.X.T)
             self._Yt = np.ascontiguousarray(self.Y.T)
@@ -159,8 +160,8 @@ class BoxBounder:
 
     def _run(self, lo: np.ndarray, hi: np.ndarray, cand: np.ndarray, out_lb: np.ndarray,
              out_ub: np.ndarray, out_split: np.ndarray) -> None:
-        args = (self._Xt, self._Yt, lo, hi, cand, self.lam[0], self.lam[1], self.margin,
-                out_lb, out_ub, out_split)
+        args = (self._Xt, self._Yt, lo, hi, cand, *self.lam, self.margin, out_lb, out_ub,
+                out_split)
         # Small batches (polishing, tiny data) run on one thread: a parallel launch would
         # cost more than the work and, on a loaded machine, wait for a descheduled thread.
         # (The prange kernel on one thread is ~7x faster than a plain serial loop: LLVM

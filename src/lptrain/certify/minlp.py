@@ -3,11 +3,13 @@ an independent oracle for the soundness tests.
 
 Variables ``φ ∈ [-1, 1]^N``; per data point and node the pre-activation (linear in φ on the
 first layer, bilinear ``φ_p z_u`` deeper — SCIP's spatial branch and bound handles the
-nonconvex products); ReLU / leaky ReLU by big-M with one binary per data point and unit,
-the M's being the interval bounds of the pre-activation over Φ (:func:`lptrain.nn.
-node_intervals`), fixed when the sign is known; tanh as an expression; the loss by its
-epigraph (``e >= ±(o - y)`` for abs, ``e >= (o - y)²``, ``e >= 1 - o·y, e >= 0`` for hinge);
-objective ``(1/D) Σ e`` plus the regularizer's epigraph. SCIP's bounds use its feasibility
+nonconvex products); each activation as its component models it
+(:meth:`~lptrain.components.Activation.scip`: ReLU / leaky ReLU by big-M with one binary
+per data point and unit, the M's being the interval bounds of the pre-activation over Φ
+(:func:`lptrain.nn.node_intervals`), fixed when the sign is known; smooth activations such
+as tanh as expressions); the loss by its component's epigraph (e.g. ``e >= ±(o - y)`` for
+abs, ``e_j >= 1 - o_j y_j, e_j >= 0`` for hinge); objective ``(1/D) Σ e`` plus the
+regularizer's epigraph. SCIP's bounds use its feasibility
 tolerances (1e-6 by default): they are not rigorous in floating point.
 """
 
@@ -18,17 +20,21 @@ from typing import Any
 
 import numpy as np
 
+from lptrain.components import (
+    ACTIVATIONS,
+    LOSSES,
+    Loss,
+    Regularizer,
+    get_activation,
+    get_loss,
+    get_regularizer,
+)
 from lptrain.errors import InvalidInputError
 from lptrain.nn.architecture import Network
 from lptrain.nn.evaluate import check_data
 from lptrain.nn.intervals import node_intervals
-from lptrain.nn.losses import Loss, get_loss
-from lptrain.nn.regularizers import Regularizer, get_regularizer
 
 __all__ = ["SCIPResult", "solve_erm_scip"]
-
-_ACTS = ("relu", "leaky_relu", "identity", "tanh")
-
 
 @dataclass(frozen=True)
 class SCIPResult:
@@ -46,26 +52,6 @@ class SCIPResult:
     def gap(self) -> float:
         """Absolute gap ``primal - dual``."""
         return self.primal - self.dual
-
-
-def _activation(model: Any, act: Any, s: Any, lo: float, hi: float, tag: str) -> Any:
-    import pyscipopt as scip
-
-    name = act.name
-    if name == "identity" or (name in ("relu", "leaky_relu") and lo >= 0):
-        return s
-    if name in ("relu", "leaky_relu") and hi <= 0:
-        return act.alpha * s if name == "leaky_relu" else 0.0
-    if name in ("relu", "leaky_relu"):
-        r = model.addVar(f"r{tag}", lb=0.0, ub=hi)
-        delta = model.addVar(f"b{tag}", vtype="B")
-        model.addCons(r >= s)
-        model.addCons(r <= s - lo * (1 - delta))
-        model.addCons(r <= hi * delta)
-        return r if name == "relu" else act.alpha * s + (1 - act.alpha) * r
-    z = model.addVar(f"t{tag}", lb=-1.0, ub=1.0)  # tanh(s) = 1 - 2 / (exp(2s) + 1)
-    model.addCons(z * (scip.exp(2 * s) + 1) == scip.exp(2 * s) - 1)
-    return z
 
 
 def solve_erm_scip(network: Network, loss: str | Loss, X: Any, Y: Any, *,
@@ -88,13 +74,15 @@ def solve_erm_scip(network: Network, loss: str | Loss, X: Any, Y: Any, *,
     lo_, reg = get_loss(loss), get_regularizer(regularizer)
     Xa, Ya = check_data(network, X, Y)
     assert Ya is not None
-    if lo_.name not in ("abs", "quadratic", "hinge"):
-        raise InvalidInputError(f"the SCIP baseline supports abs, quadratic and hinge losses; "
-                                f"got {lo_.name!r}")
+    if not lo_.supports_scip:
+        usable = [k for k in LOSSES if get_loss(k).supports_scip]
+        raise InvalidInputError(f"the SCIP baseline supports the losses {', '.join(usable)}; "
+                                f"got {lo_.spec!r}")
     for node in network.nodes:
-        if node.activation.name not in _ACTS:
-            raise InvalidInputError(f"the SCIP baseline supports {', '.join(_ACTS)}; got "
-                                    f"{node.activation.name!r}")
+        if not node.activation.supports_scip:
+            usable = [k for k in ACTIVATIONS if get_activation(k).supports_scip]
+            raise InvalidInputError(f"the SCIP baseline supports the activations "
+                                    f"{', '.join(usable)}; got {node.activation.spec!r}")
     D = Xa.shape[0]
     box = node_intervals(network, Xa, -np.ones((1, network.N)), np.ones((1, network.N)))
     model = scip.Model()
@@ -111,18 +99,12 @@ def solve_erm_scip(network: Network, loss: str | Loss, X: Any, Y: Any, *,
             bp, bc = node.bias
             s = s + (bc * phi[bp] if bp >= 0 else bc)
             pre_lo, pre_hi = _pre_bounds(network, box, v, d)
-            vals.append(_activation(model, node.activation, s, pre_lo, pre_hi, f"{d}_{v}"))
-        errs.append(_loss_epigraph(model, lo_, [vals[o] for o in network.outputs], Ya[d], d))
+            vals.append(node.activation.scip(model, s, pre_lo, pre_hi, f"{d}_{v}"))
+        errs.append(lo_.scip(model, [vals[o] for o in network.outputs], Ya[d], f"{d}"))
     terms = [e * (1.0 / D) for e in errs]
     if reg is not None:
         for j, var in enumerate(phi):
-            t = model.addVar(f"reg{j}", lb=0.0)
-            if reg.kind == "l1":
-                model.addCons(t >= var)
-                model.addCons(t >= -var)
-            else:
-                model.addCons(t >= var * var)
-            terms.append(reg.lam * t)
+            terms.append(reg.lam * reg.scip(model, var, f"{j}"))
     obj = model.addVar("objective", lb=-model.infinity())
     model.addCons(obj >= scip.quicksum(terms))
     model.setObjective(obj, "minimize")
@@ -160,25 +142,6 @@ def _pre_bounds(net: Network, box: list[tuple[np.ndarray, np.ndarray]], v: int, 
     bp, bc = node.bias
     m = abs(bc)
     return (lo - m, hi + m) if bp >= 0 else (lo + bc, hi + bc)
-
-
-def _loss_epigraph(model: Any, loss: Loss, outs: list[Any], y: np.ndarray, d: int) -> Any:
-    e = model.addVar(f"e{d}", lb=0.0)
-    if loss.name == "hinge":
-        dot = sum(o * float(yj) for o, yj in zip(outs, y, strict=True))
-        model.addCons(e >= 1 - dot)
-        return e
-    parts = []
-    for j, (o, yj) in enumerate(zip(outs, y, strict=True)):
-        a = model.addVar(f"a{d}_{j}", lb=0.0)
-        if loss.name == "abs":
-            model.addCons(a >= o - float(yj))
-            model.addCons(a >= float(yj) - o)
-        else:
-            model.addCons(a >= (o - float(yj)) * (o - float(yj)))
-        parts.append(a)
-    model.addCons(e >= sum(parts))
-    return e
 
 
 def _recorder_class() -> type:

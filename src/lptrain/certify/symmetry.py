@@ -42,8 +42,6 @@ from lptrain.nn.regularizers import Regularizer
 
 __all__ = ["ScalingGroup", "scaling_groups", "symmetry_roots"]
 
-_HOMOGENEOUS = ("relu", "leaky_relu", "identity")
-
 
 @dataclass(frozen=True)
 class ScalingGroup:
@@ -84,7 +82,7 @@ def scaling_groups(network: Network, regularizer: Regularizer | None = None
     groups = []
     for i, node in enumerate(network.nodes):
         v = network.n_inputs + i
-        if v in outs or node.activation.name not in _HOMOGENEOUS:
+        if v in outs or not node.activation.positively_homogeneous:
             continue
         inc = _incoming(node.inputs, node.bias)
         if not inc:

@@ -35,6 +35,7 @@ from lptrain.erm.table import evaluate_loss_table, phi_grid_indices
 from lptrain.errors import FileFormatError, LPTrainError
 from lptrain.nn.architecture import Network
 from lptrain.nn.evaluate import loss_matrix
+from lptrain.nn.losses import get_loss
 
 if TYPE_CHECKING:
     from lptrain.erm.polytope import ERMPolytope
@@ -42,7 +43,9 @@ if TYPE_CHECKING:
 __all__ = ["save_polytope", "load_polytope", "KIND", "VERSION"]
 
 KIND = "polytope"
-VERSION = 1
+#: 2: the hinge loss of m > 1 outputs is the sum of per-output hinges (format 1 stored
+#: max(1 - zᵀy, 0), refused on load: see lptrain.components.losses.hinge).
+VERSION = 2
 _SPOT_CHECKS = 64
 
 
@@ -103,7 +106,8 @@ def load_polytope(cls: type[ERMPolytope], path: str | Path, *,
     is ``"full"`` or ``"sample"`` (see the module docstring)."""
     mode = check_choice("verify", verify, ("full", "sample"))
     p = Path(path)
-    arrays, meta = load_npz(p, kind=KIND, versions=[VERSION])
+    arrays, meta = load_npz(p, kind=KIND, versions=[1, VERSION])
+    refuse_redefined(meta, p)
     table = arrays.get("loss_table")
     if table is None or table.dtype != np.float64:
         raise FileFormatError(f"{p}: the loss table must be an array of float64; it is "
@@ -161,5 +165,19 @@ def load_polytope(cls: type[ERMPolytope], path: str | Path, *,
 
 def describe(path: str | Path) -> dict[str, Any]:
     """The metadata of a polytope file (checked), without re-assembling the LP."""
-    _, meta = load_npz(Path(path), kind=KIND, versions=[VERSION])
+    _, meta = load_npz(Path(path), kind=KIND, versions=[1, VERSION])
+    refuse_redefined(meta, Path(path))
     return meta
+
+
+def refuse_redefined(meta: dict[str, Any], path: Path) -> None:
+    """Refuse a format-1 file whose loss meant something else then (the component says
+    why: :meth:`lptrain.components.Loss.legacy_reason`)."""
+    if meta.get("format_version") != 1:
+        return
+    try:
+        m = len(meta["network"]["outputs"])
+        loss = get_loss(meta["loss"])
+    except (KeyError, TypeError, LPTrainError):
+        return  # malformed: the full checks report it
+    loss.refuse_legacy(m, str(path))

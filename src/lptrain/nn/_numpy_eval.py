@@ -12,8 +12,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from lptrain.components import Loss
 from lptrain.nn.architecture import Network
-from lptrain.nn.losses import Loss
 
 __all__ = ["node_values", "forward_block", "loss_block", "live_nodes"]
 

@@ -30,14 +30,15 @@ from typing import Any
 
 import numpy as np
 
+from lptrain.components import Activation, get_activation
+from lptrain.components.activation import theory_labels
 from lptrain.errors import FileFormatError, InvalidInputError, OutsideTheoryError
-from lptrain.nn.activations import Activation, get_activation
 
 __all__ = ["Node", "PhiConstraint", "Network", "FORMAT", "FORMAT_VERSION"]
 
 FORMAT = "lptrain.network"
 FORMAT_VERSION = 1
-_IDENTITY = Activation("identity")
+_IDENTITY = get_activation("identity")
 
 
 @dataclass(frozen=True)
@@ -227,7 +228,7 @@ class Network:
                 raise OutsideTheoryError(
                     f"activation {v.activation.name!r} (node {nid}) is outside the Lipschitz "
                     "theory of §4: Lemma 4.5 needs 1-Lipschitz activations with a(0) = 0 "
-                    "(relu, leaky_relu, tanh, hard_tanh, elu with alpha <= 1, identity)"
+                    f"({theory_labels()})"
                 )
             for _, _, c in (*v.inputs, (None, *v.bias)):
                 if weights and abs(c) > 1.0:

@@ -7,7 +7,7 @@ decode themselves (nothing of the grid's size is materialized). Data X (D, n) an
 Y (D, m) are explicit.
 
 Two backends compute the same numbers: ``"numba"`` runs kernels generated for the network
-(:mod:`lptrain.nn._codegen`) on every core; ``"numpy"`` is a pure-numpy fallback chunked
+(:mod:`lptrain.kernels.point`) on every core; ``"numpy"`` is a pure-numpy fallback chunked
 to ``max_memory`` bytes. ``"auto"`` (the default, or ``$LPTRAIN_BACKEND``) picks numba when
 it is installed. The two agree to ~1e-13 relative (fused multiply-adds, summation order).
 Infeasible φ (outside a network's ``Aφ <= b`` constraint) have risk +inf; loss matrices
@@ -23,17 +23,17 @@ from typing import Any
 
 import numpy as np
 
+from lptrain import kernels
 from lptrain._validation import check_array, check_choice, check_int
+from lptrain.components import REGULARIZERS, Loss, Regularizer, get_loss, get_regularizer
 from lptrain.discretize import GridRange, grid_points
 from lptrain.errors import InvalidInputError
-from lptrain.nn import _codegen
 from lptrain.nn._numpy_eval import forward_block, live_nodes, loss_block
 from lptrain.nn.architecture import Network
-from lptrain.nn.losses import Loss, get_loss
-from lptrain.nn.regularizers import Regularizer, get_regularizer
 
 __all__ = ["forward", "loss_matrix", "empirical_risk", "grid_risk", "grid_argmin",
-           "GridArgmin", "resolve_backend", "check_data", "check_phi", "DEFAULT_MAX_MEMORY"]
+           "GridArgmin", "resolve_backend", "check_data", "check_phi", "DEFAULT_MAX_MEMORY",
+           "regularizer_weights"]
 
 #: Default working-memory budget of the numpy backend (bytes).
 DEFAULT_MAX_MEMORY = 256 * 2**20
@@ -53,10 +53,15 @@ def resolve_backend(backend: str = "auto") -> str:
     if choice == "auto":
         choice = os.environ.get("LPTRAIN_BACKEND", "auto")
         if choice not in ("numba", "numpy"):
-            choice = "numba" if _codegen.numba_available() else "numpy"
-    if choice == "numba" and not _codegen.numba_available():
+            choice = "numba" if kernels.numba_available() else "numpy"
+    if choice == "numba" and not kernels.numba_available():
         raise InvalidInputError("backend='numba' needs numba: pip install 'lptrain[fast]'")
     return choice
+
+
+def regularizer_weights(reg: Regularizer | None) -> tuple[float, ...]:
+    """The kernels' run-time regularizer arguments (all 0 without a regularizer)."""
+    return reg.weights if reg is not None else (0.0,) * len(REGULARIZERS)
 
 
 def _plural(k: int, word: str) -> str:
@@ -152,7 +157,7 @@ def forward(network: Network, X: Any, phi: PhiArg, *, backend: str = "auto",
     D = Xa.shape[0]
     if resolve_backend(backend) == "numba":
         out = np.empty((count, D, network.m))
-        _codegen.point_module(network, None).forward(
+        kernels.point_module(network, None).forward(
             np.ascontiguousarray(Xa.T), Phi, grid, bits, start, count, out)
         return out
     out = np.empty((count, D, network.m))
@@ -185,7 +190,7 @@ def loss_matrix(network: Network, loss: str | Loss, X: Any, Y: Any, phi: PhiArg,
     D = Xa.shape[0]
     out = np.empty((D, count))
     if resolve_backend(backend) == "numba":
-        _codegen.point_module(network, lo).loss_matrix(
+        kernels.point_module(network, lo).loss_matrix(
             np.ascontiguousarray(Xa.T), np.ascontiguousarray(Ya.T), Phi, grid, bits, start,
             count, out)
         return out
@@ -233,10 +238,9 @@ def empirical_risk(network: Network, loss: str | Loss, X: Any, Y: Any, phi: PhiA
     Phi, grid, bits, start, count = _phi_args(network, phi)
     if resolve_backend(backend) == "numba":
         out = np.empty(count)
-        lam1, lam2 = reg.weights if reg is not None else (0.0, 0.0)
-        _codegen.point_module(network, lo).risk(
+        kernels.point_module(network, lo).risk(
             np.ascontiguousarray(Xa.T), np.ascontiguousarray(Ya.T), Phi, grid, bits, start,
-            count, lam1, lam2, out)
+            count, *regularizer_weights(reg), out)
         return out
     ph = _materialize(network, Phi, grid, bits, start, count)
     return _numpy_risk(network, lo, Xa, Ya, ph, reg, max_memory)
@@ -298,15 +302,15 @@ def grid_argmin(network: Network, loss: str | Loss, X: Any, Y: Any, bits: int, *
     chunk = min(check_int("chunk", chunk, 1), 2**40)  # keeps the kernels' int64 math exact
     best_val, best_idx = np.inf, -1
     if numba:
-        kernel = _codegen.point_module(network, lo_).argmin
+        kernel = kernels.point_module(network, lo_).argmin
         Xt, Yt = np.ascontiguousarray(Xa.T), np.ascontiguousarray(Ya.T)
-        lam1, lam2 = reg.weights if reg is not None else (0.0, 0.0)
+        weights = regularizer_weights(reg)
     for c0 in range(first, last, chunk):
         c1 = min(c0 + chunk, last)
         if numba:
             nb = int(min(c1 - c0, 256))
             vals, idxs = np.full(nb, np.inf), np.full(nb, -1, dtype=np.int64)
-            kernel(Xt, Yt, bits, c0, c1, lam1, lam2, nb, vals, idxs)
+            kernel(Xt, Yt, bits, c0, c1, *weights, nb, vals, idxs)
         else:
             vals = _numpy_risk(network, lo_, Xa, Ya, grid_points(network.N, bits, c0, c1),
                                reg, max_memory)

@@ -3,13 +3,15 @@ of parameters (and optionally of data and labels) — the bounding step of a-pos
 certificates (SPEC §4, "an a-posteriori bound ... interval bounds of the loss over boxes").
 
 Each node's affine computation is bounded with interval arithmetic (a product of
-intervals takes the min/max of the four corner products) and every activation is
-monotone non-decreasing, so ``a([l, u]) = [a(l), a(u)]``. Rounding is accounted for:
-each node's bounds are widened by ``2.5 (k+2) u S_v`` (u = 2**-53, k terms, ``S_v`` a
-static bound of the sum of the term magnitudes over ``[-1, 1]`` data and parameters), which
-covers both the rounding of the bounds themselves and that of any evaluation of the
-network in a different order (fused multiply-adds included); tanh and ELU values are
-widened by a few ulps more. Hence every value computed by :mod:`lptrain.nn.evaluate` for a
+intervals takes the min/max of the four corner products) and each activation by its
+component's enclosure (``a([l, u]) = [a(l), a(u)]`` for the monotone ones, all of them).
+Rounding is accounted for: each node's bounds are widened by ``2.5 (k+3) u S_v``
+(u = 2**-53, k terms, ``S_v`` a static bound of the sum of the term magnitudes over
+``[-1, 1]`` data and parameters), which covers both the rounding of the bounds themselves
+and that of any evaluation of the network in a different order (fused multiply-adds
+included); inexact activation values (from libm, e.g. tanh) are widened by a few
+ulps more (:mod:`lptrain.kernels.margins`). Hence every value computed by
+:mod:`lptrain.nn.evaluate` for a
 point of the box lies inside the bounds. Boxes must lie inside ``[-1, 1]`` (the paper's
 domain), which the static bounds assume.
 
@@ -23,14 +25,14 @@ from typing import Any
 
 import numpy as np
 
+from lptrain import kernels
 from lptrain._validation import check_array, check_unit_box
+from lptrain.components import Loss, Regularizer, get_loss, get_regularizer
 from lptrain.errors import InvalidInputError
-from lptrain.nn import _codegen
-from lptrain.nn._interval_source import interval_source, loss_magnitude, loss_slack, node_slack
+from lptrain.kernels.interval import interval_source
+from lptrain.kernels.margins import loss_magnitude, loss_slack, node_slack
 from lptrain.nn.architecture import Network
 from lptrain.nn.evaluate import check_data, resolve_backend
-from lptrain.nn.losses import Loss, get_loss
-from lptrain.nn.regularizers import Regularizer, get_regularizer
 
 __all__ = ["check_boxes", "node_intervals", "forward_interval", "loss_interval", "risk_interval"]
 
@@ -112,9 +114,10 @@ def node_intervals(network: Network, X: Any, phi_lo: Any, phi_hi: Any, *,
             lo_acc, hi_acc = lo_acc + tl, hi_acc + th
         bl, bh = _weight(plo, phi, *v.bias)
         s = slack[i]
-        lo_v = v.activation(np.asarray(lo_acc + bl - s, dtype=np.float64))
-        hi_v = v.activation(np.asarray(hi_acc + bh + s, dtype=np.float64))
-        vals.append((lo_v - act_slack[i], hi_v + act_slack[i]))
+        with np.errstate(all="ignore"):
+            lo_v, hi_v = v.activation.interval(np.asarray(lo_acc + bl - s, dtype=np.float64),
+                                               np.asarray(hi_acc + bh + s, dtype=np.float64))
+        vals.append((np.asarray(lo_v) - act_slack[i], np.asarray(hi_v) + act_slack[i]))
     return vals
 
 
@@ -158,7 +161,8 @@ def loss_interval(network: Network, loss: str | Loss, X: Any, Y: Any, phi_lo: An
     zh = [vals[o][1] for o in network.outputs]
     yl = [Yl[:, j][None, :] for j in range(network.m)]
     yh = [Yh[:, j][None, :] for j in range(network.m)]
-    low, high = lo_.interval(zl, zh, yl, yh)
+    with np.errstate(all="ignore"):
+        low, high = lo_.interval(zl, zh, yl, yh)
     s = loss_slack(network, lo_)
     shape = (np.atleast_2d(np.asarray(phi_lo)).shape[0], Xl.shape[0])
     return (np.broadcast_to(low - s, shape).copy(), np.broadcast_to(high + s, shape).copy())
@@ -188,7 +192,7 @@ def risk_interval(network: Network, loss: str | Loss, X: Any, Y: Any, phi_lo: An
     mean_slack = 2.5 * (D + 2) * _U * loss_magnitude(network, lo_)
     if resolve_backend(backend) == "numba":
         out_lo, out_hi = np.empty(plo.shape[0]), np.empty(plo.shape[0])
-        _codegen.compile_source(interval_source(network, lo_)).risk_interval(
+        kernels.compile_source(interval_source(network, lo_)).risk_interval(
             np.ascontiguousarray(Xa.T), np.ascontiguousarray(Ya.T), plo, phi, out_lo, out_hi)
     else:
         out_lo, out_hi = np.empty(plo.shape[0]), np.empty(plo.shape[0])
@@ -201,6 +205,6 @@ def risk_interval(network: Network, loss: str | Loss, X: Any, Y: Any, phi_lo: An
     out_lo, out_hi = out_lo - mean_slack, out_hi + mean_slack
     if reg is not None:
         r_lo, r_hi = reg.interval(plo, phi)
-        r_s = 2.5 * (network.N + 2) * _U * reg.lam * max(network.N, 1) * 2
+        r_s = reg.interval_slack(network.N)
         out_lo, out_hi = out_lo + r_lo - r_s, out_hi + r_hi + r_s
     return out_lo, out_hi

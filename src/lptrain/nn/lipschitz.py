@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 
 from lptrain._validation import check_choice
+from lptrain.components import Loss, Regularizer, get_loss, get_regularizer
+from lptrain.kernels.margins import node_bounds
 from lptrain.nn.architecture import Network
-from lptrain.nn.losses import Loss, get_loss
-from lptrain.nn.regularizers import Regularizer, get_regularizer
 
 __all__ = ["LipschitzReport", "architecture_lipschitz", "node_bounds"]
 
@@ -81,7 +81,7 @@ class LipschitzReport:
 
 def _check_loss_theory(loss: Loss) -> None:
     if not loss.in_theory:
-        loss.lipschitz(1, 1.0)  # raises OutsideTheoryError naming the loss
+        raise loss.outside_theory()
 
 
 def architecture_lipschitz(network: Network, loss: str | Loss,
@@ -130,31 +130,11 @@ def architecture_lipschitz(network: Network, loss: str | Loss,
         regularizer_constant=reg_c, lipschitz=loss_c * net_c + reg_c)
 
 
-def node_bounds(network: Network) -> np.ndarray:
-    """Bound ``B_v >= |z_v|`` of every node over ``x ∈ [-1,1]^n``, ``φ ∈ [-1,1]^N``
-    (any activation; a step node is bounded by 1).
-
-    Examples
-    --------
-    >>> from lptrain.nn.builders import dense
-    >>> node_bounds(dense([2, 3, 1], activation="tanh")).tolist()
-    [1.0, 1.0, 1.0, 1.0, 1.0, 4.0]
-    """
-    return _bounds_and_sensitivities(network)[0]
-
-
 def _bounds_and_sensitivities(net: Network) -> tuple[np.ndarray, np.ndarray]:
-    B = np.ones(net.n_nodes)
+    B = node_bounds(net)
     S = np.ones(net.n_nodes)
     for i, v in enumerate(net.nodes):
-        nid = net.n_inputs + i
         bp, bc = v.bias
-        b = sum(abs(c) * B[u] for u, _, c in v.inputs) + abs(bc)
         s = sum(abs(c) * S[u] + (abs(c) * B[u] if p >= 0 else 0.0) for u, p, c in v.inputs)
-        s += abs(bc) if bp >= 0 else 0.0
-        if v.activation.name == "step":
-            b = 1.0
-        elif v.activation.name in ("tanh", "hard_tanh"):
-            b = min(b, 1.0)
-        B[nid], S[nid] = b, s
+        S[net.n_inputs + i] = s + (abs(bc) if bp >= 0 else 0.0)
     return B, S

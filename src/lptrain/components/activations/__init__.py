@@ -1,0 +1,1 @@
+"""One module per activation; :mod:`lptrain.components.registry` lists them."""

@@ -1,0 +1,1 @@
+"""One module per loss; :mod:`lptrain.components.registry` lists them."""

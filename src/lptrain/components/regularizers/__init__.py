@@ -1,0 +1,1 @@
+"""One module per regularizer; :mod:`lptrain.components.registry` lists them."""
