@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from lptrain._interrupt import interrupt_requests
 from lptrain._validation import check_array, check_float
 from lptrain.certify._monitor import BoundMonitor, ProgressArg
 from lptrain.certify.bnb import BranchAndBound
@@ -50,7 +51,8 @@ class ERMCertificate:
     params_value, params_in_box : the given parameters' ERM and whether they lie in Φ.
     history : ((seconds, lower bound, best value), ...) as the bounds closed.
     nodes, rounds : boxes bounded, batches processed.
-    seconds : wall time; status : "target reached", "time limit", "node limit", "exhausted".
+    seconds : wall time; status : "target reached", "time limit", "node limit", "exhausted",
+    "interrupted" (Ctrl-C: the bound reached so far).
     symmetry_groups : scaling groups used to restrict the search (0 = none).
     """
 
@@ -111,10 +113,11 @@ class _Constrained:
 
 
 def polish(bounder: Any, phi: np.ndarray, value: float, *, step: float = 0.05,
-           min_step: float = 1e-5, max_evals: int = 4000, feasible: Any = None
-           ) -> tuple[np.ndarray, float]:
+           min_step: float = 1e-5, max_evals: int = 4000, feasible: Any = None,
+           stop: Any = None) -> tuple[np.ndarray, float]:
     """Compass search from ``phi`` inside ``[-1, 1]^N`` (an upper-bound heuristic: the
-    result is only ever used as a candidate whose risk is evaluated exactly).
+    result is only ever used as a candidate whose risk is evaluated exactly). ``stop``: a
+    callable checked before every move (time limit, Ctrl-C).
 
     Examples
     --------
@@ -129,7 +132,7 @@ def polish(bounder: Any, phi: np.ndarray, value: float, *, step: float = 0.05,
     N = phi.size
     dirs = np.concatenate([np.eye(N), -np.eye(N)])
     evals = 0
-    while step >= min_step and evals < max_evals:
+    while step >= min_step and evals < max_evals and not (stop is not None and stop()):
         pts = np.clip(phi[None, :] + step * dirs, -1.0, 1.0)
         vals = bounder(pts, pts, pts).value
         if feasible is not None:
@@ -158,7 +161,8 @@ def certify_erm(network: Network, loss: str | Loss, X: Any, Y: Any, params: Any 
                 regularizer: str | Regularizer | None = None, target_gap: float = 1e-2,
                 time_limit: float | None = 60.0, progress: ProgressArg = None,
                 cluster: Any = None, symmetry: bool = True, batch: int | None = None,
-                max_open: int = 4_000_000, backend: str = "auto") -> ERMCertificate:
+                max_open: int = 4_000_000, backend: str = "auto",
+                box: float = 1.0) -> ERMCertificate:
     """Certified lower bound on ``min_{φ ∈ [-1,1]^N} (1/D) Σ_d ℓ(f(x_d, φ), y_d) + λR(φ)``
     and the gap of the best parameters found, or of ``params``.
 
@@ -171,9 +175,15 @@ def certify_erm(network: Network, loss: str | Loss, X: Any, Y: Any, params: Any 
     ----------
     network, loss, X, Y, regularizer
         The ERM; data and labels in [-1, 1] (scale them first).
-    params : array (N,), optional
-        Parameters to certify (e.g. trained by SGD); may lie outside Φ (then the gap may
-        be negative: the bound is over Φ).
+    params : array (N,), torch module, state_dict, weights file or scikit-learn MLP, optional
+        Parameters to certify (e.g. trained by SGD). ``network`` may itself be a torch
+        module or a fitted MLP (then ``params`` is None); see :mod:`lptrain.convert`. ReLU
+        units outside Φ are rescaled into it first (same function); parameters that stay
+        outside are certified as they are (the gap may then be negative: the bound is
+        over Φ).
+    box : float
+        Certify over ``Φ = [-box, box]^N`` (the network with coefficients times ``box``
+        over ``[-1, 1]^N``, docs/certify.md); ``phi`` is returned in the original units.
     progress : None, bool or callable
         Progress bar on a terminal (None), forced on/off, or a callback per round.
     cluster : None, scheduler address or distributed.Client
@@ -191,6 +201,19 @@ def certify_erm(network: Network, loss: str | Loss, X: Any, Y: Any, params: Any 
     >>> cert.status, cert.lower_bound <= 0.0 <= cert.upper_bound <= 1e-3
     ('target reached', True)
     """
+    # ---- [users, issue 12.2] foreign models, ReLU rescaling, box=R: lptrain.convert ----
+    from lptrain.convert.prepare import needs_preparation, prepare_certify
+
+    if needs_preparation(network, params, box):
+        prep = prepare_certify(network, params, box=box, regularizer=regularizer)
+        if prep.radius != 1.0:
+            return prep.restore(certify_erm(  # type: ignore[no-any-return]
+                prep.network, loss, X, Y, prep.params, regularizer=prep.regularizer,
+                target_gap=target_gap, time_limit=time_limit, progress=progress,
+                cluster=cluster, symmetry=symmetry, batch=batch, max_open=max_open,
+                backend=backend))
+        network, params, regularizer = prep.network, prep.params, prep.regularizer
+    # ---- end [users] ---------------------------------------------------------------------
     lo_, reg = get_loss(loss), get_regularizer(regularizer)
     gap_target = check_float("target_gap", target_gap, 0.0)
     if time_limit is not None:
@@ -233,11 +256,14 @@ def certify_erm(network: Network, loss: str | Loss, X: Any, Y: Any, params: Any 
 def _run(engine: BranchAndBound, monitor: BoundMonitor, bounder: Any, gap_target: float,
          p_value: float | None, feasible: Any) -> str:
     polished = np.inf
-    with monitor.display():
+    # [users, issue 12.2] Ctrl-C: finish the step, return the bound reached ("interrupted")
+    with monitor.display(), interrupt_requests() as ctrl_c:
+        halt = lambda: ctrl_c.requested or monitor.out_of_time()  # noqa: E731
         while True:
             engine.step()
             if engine.best < polished - 1e-9 and np.isfinite(engine.best):
-                phi, val = polish(bounder, engine.best_point, engine.best, feasible=feasible)
+                phi, val = polish(bounder, engine.best_point, engine.best, feasible=feasible,
+                                  stop=halt)
                 engine.offer(phi, val)
                 polished = engine.best
             lower = engine.lower_bound()
@@ -245,6 +271,9 @@ def _run(engine: BranchAndBound, monitor: BoundMonitor, bounder: Any, gap_target
             monitor.update(lower, engine.best, engine.nodes, len(engine.queue))
             if engine.done or upper - lower <= gap_target:
                 status = "target reached" if upper - lower <= gap_target else "exhausted"
+                break
+            if ctrl_c.requested:  # [users] see above
+                status = "interrupted"
                 break
             stop = monitor.stop_reason(engine)
             if stop is not None:
