@@ -15,8 +15,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -170,16 +172,78 @@ def fit_on_grid(net: Network, loss: Loss, Xs: np.ndarray, Ys: np.ndarray,
                      epsilon=float(sol.epsilon), seconds=seconds)
 
 
+def _risk_function(network: Network, loss: Loss, X: np.ndarray, Y: np.ndarray,
+                   reg: Any, backend: str) -> Any:
+    """``Phi (P, N) -> risks (P,)``: for a dense builder network a batched numpy forward
+    (one matrix product per layer for all P parameter vectors, the activations' and the
+    loss's own numpy values), else :func:`lptrain.nn.empirical_risk`."""
+    from lptrain.torch.layout import activations, recognize
+
+    layout = recognize(network)
+    if layout is None or layout["kind"] != "dense":
+        return lambda P: empirical_risk(network, loss, X, Y, P, reg, backend=backend)
+    act, out_act = activations(network)
+    shapes = [shape for _, shape in network.groups]
+    bias = bool(layout["bias"])
+    D, m = X.shape[0], network.m
+    Yt = np.broadcast_to(Y, (1, D, m))
+
+    def risk(P: np.ndarray) -> np.ndarray:
+        raw = network.full_parameters(P)
+        H: np.ndarray = X[None, :, :]
+        pos, layer, n_layers = 0, 0, len(layout["widths"]) - 1
+        while pos < raw.shape[1]:
+            w_shape = shapes[layer * (2 if bias else 1)]
+            W = raw[:, pos:pos + w_shape[0] * w_shape[1]].reshape(-1, *w_shape)
+            pos += w_shape[0] * w_shape[1]
+            Z = np.matmul(H, W.transpose(0, 2, 1))
+            if bias:
+                Z = Z + raw[:, pos:pos + w_shape[0]][:, None, :]
+                pos += w_shape[0]
+            layer += 1
+            H = (out_act if layer == n_layers else act)(Z)
+        per = loss(H.reshape(-1, m), np.broadcast_to(Yt, H.shape).reshape(-1, m))
+        value = np.asarray(per).reshape(P.shape[0], D).mean(axis=1)
+        return value + reg(P) if reg is not None else value
+
+    return risk
+
+
+def _compass(risk: Any, phi: np.ndarray, value: float, step: float = 0.05,
+             min_step: float = 1e-5, max_rounds: int = 150) -> tuple[np.ndarray, float]:
+    """Compass search in ``[-1, 1]^N`` with the same schedule as the branch and bound's
+    ``polish`` (all 2N moves of one step size per evaluation; a success is tried once more
+    at twice the distance; otherwise the step halves), so that ``polish`` then starts at a
+    point it cannot improve and costs only its step halvings."""
+    dirs = np.concatenate([np.eye(phi.size), -np.eye(phi.size)])
+    for _ in range(max_rounds):
+        if step < min_step:
+            break
+        pts = np.clip(phi[None, :] + step * dirs, -1.0, 1.0)
+        vals = risk(pts)
+        k = int(np.argmin(vals))
+        if vals[k] < value:
+            phi, value = pts[k], float(vals[k])
+            far = np.clip(phi + step * dirs[k], -1.0, 1.0)
+            v2 = float(risk(far[None, :])[0])
+            if v2 < value:
+                phi, value = far, v2
+        else:
+            step *= 0.5
+    return phi, value
+
+
 def local_search(network: Network, loss: str | Loss, X: np.ndarray, Y: np.ndarray, *,
                  regularizer: str | None = None, random_state: Any = None,
-                 restarts: int = 2, maxiter: int = 200, backend: str = "auto"
+                 restarts: int = 2, maxiter: int = 60, backend: str = "auto"
                  ) -> tuple[np.ndarray, float, dict[str, Any]] | None:
     """A local minimum of the ERM in ``[-1, 1]^N``: L-BFGS-B (SciPy) with forward-difference
     gradients (N + 1 risks per gradient, one batched evaluation) from ``restarts`` random
-    starts drawn from ``random_state`` (uniform in ``±1/sqrt(Δ)``). A heuristic: its point is
-    only ever used as a candidate whose risk is evaluated exactly. Returns ``(φ, ERM(φ),
-    info)``, or None for a network with a constraint ``Aφ <= b`` (infeasible points have
-    risk +inf).
+    starts drawn from ``random_state`` (uniform in ``±1/sqrt(Δ)``), then a compass search
+    (nonsmooth losses and kinks). A heuristic: its point is
+    only ever used as a candidate whose risk is evaluated exactly
+    (:func:`lptrain.nn.empirical_risk`). Returns ``(φ, ERM(φ), info)``, or None for a network
+    with a constraint ``Aφ <= b`` (infeasible points have risk +inf).
 
     Examples
     --------
@@ -199,11 +263,12 @@ def local_search(network: Network, loss: str | Loss, X: np.ndarray, Y: np.ndarra
         np.random.default_rng(random_state)
     N, h = network.N, 1e-7
     eye = np.eye(N)
+    risk = _risk_function(network, lo_, np.asarray(X, dtype=np.float64),
+                          np.asarray(Y, dtype=np.float64), reg, backend)
 
     def value_and_gradient(phi: np.ndarray) -> tuple[float, np.ndarray]:
         sign = np.where(phi + h <= 1.0, 1.0, -1.0)  # stay inside the box
-        pts = np.vstack([phi[None, :], phi[None, :] + (sign * h)[:, None] * eye])
-        vals = empirical_risk(network, lo_, X, Y, pts, reg, backend=backend)
+        vals = risk(np.vstack([phi[None, :], phi[None, :] + (sign * h)[:, None] * eye]))
         return float(vals[0]), (vals[1:] - vals[0]) / (sign * h)
 
     scale = min(1.0, 1.0 / np.sqrt(max(network.max_in_degree, 1)))
@@ -214,13 +279,27 @@ def local_search(network: Network, loss: str | Loss, X: np.ndarray, Y: np.ndarra
         res = minimize(value_and_gradient, x0, jac=True, method="L-BFGS-B",
                        bounds=[(-1.0, 1.0)] * N, options={"maxiter": maxiter})
         evaluations += int(res.nfev)
-        phi = np.clip(res.x, -1.0, 1.0)
-        val = float(empirical_risk(network, lo_, X, Y, phi[None, :], reg, backend=backend)[0])
+        phi, val = _compass(risk, np.clip(res.x, -1.0, 1.0), float(res.fun))
         if best is None or val < best[1]:
             best = (phi, val)
     assert best is not None
-    return best[0], best[1], {"method": "L-BFGS-B, forward differences", "restarts": restarts,
-                              "evaluations": evaluations * (N + 1), "value": best[1]}
+    value = float(empirical_risk(network, lo_, X, Y, best[0][None, :], reg, backend=backend)[0])
+    return best[0], value, {"method": "L-BFGS-B (forward differences), compass search", "restarts": restarts,
+                            "evaluations": evaluations * (N + 1), "value": value}
+
+
+@contextlib.contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """Small matrix products (the local search, the numpy bounds) run fastest on one BLAS
+    thread; several threads spin against each other on a busy machine (measured: L-BFGS-B
+    5× slower). The numba kernels keep their own threads."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 def fit_without_grid(net: Network, loss: Loss, Xs: np.ndarray, Ys: np.ndarray,
@@ -228,11 +307,13 @@ def fit_without_grid(net: Network, loss: Loss, Xs: np.ndarray, Ys: np.ndarray,
     """Certified training without a grid: local search, then the continuous certificate;
     the branch and bound's best point is the model (module docstring)."""
     t0 = time.perf_counter()
-    start = (local_search(net, loss, Xs, Ys, regularizer=opt.regularizer,
-                          random_state=opt.random_state, backend=opt.backend)
-             if opt.local_search else None)
+    with _one_blas_thread():
+        start = (local_search(net, loss, Xs, Ys, regularizer=opt.regularizer,
+                              random_state=opt.random_state, backend=opt.backend)
+                 if opt.local_search else None)
     t1 = time.perf_counter()
-    cert = _certify(net, loss, Xs, Ys, None if start is None else start[0], opt)
+    with _one_blas_thread():
+        cert = _certify(net, loss, Xs, Ys, None if start is None else start[0], opt)
     best = float(cert.best_value)
     source = ("local search" if start is not None and best >= start[1] else "branch and bound")
     seconds = {"local_search": t1 - t0, "certify": cert.seconds,

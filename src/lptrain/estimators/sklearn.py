@@ -123,7 +123,7 @@ def _in_box(name: str, A: np.ndarray) -> np.ndarray:
 
 
 _DOC_COMMON = """
-    hidden_layer_sizes : tuple of int, default (3,)
+    hidden_layer_sizes : tuple of int, default (2,)
         Widths of the hidden layers (``()``: a linear model).
     activation : str, default "relu"
         Hidden activation: relu, leaky_relu[:slope], tanh, hard_tanh, elu[:alpha], identity.
@@ -131,7 +131,7 @@ _DOC_COMMON = """
         Stop once ``ERM(params_) - lower bound <= target_gap``.
     time_limit : float or None, default None
         Seconds for the branch and bound (None: no clock; ``max_open`` bounds the work).
-    max_open : int, default 20000
+    max_open : int, default 200
         The branch and bound stops once this many boxes are open ("node limit"): a budget
         that does not depend on the machine's speed.
     bits, eps : optional
@@ -175,9 +175,9 @@ class LPRegressor(RegressorMixin, _LPEstimator):  # type: ignore[misc]
     (True, True, (1,))
     """
 
-    def __init__(self, hidden_layer_sizes: Any = (3,), activation: str = "relu",
+    def __init__(self, hidden_layer_sizes: Any = (2,), activation: str = "relu",
                  loss: str = "quadratic", *, target_gap: float | None = 0.01,
-                 time_limit: float | None = None, max_open: int = 20_000,
+                 time_limit: float | None = None, max_open: int = 200,
                  bits: int | None = None, eps: float | None = None, alpha: float = 0.0,
                  penalty: str = "l2", scale: bool = True, solver: str = "structured",
                  lipschitz: str = "paper", backend: str = "auto", cluster: Any = None,
@@ -268,9 +268,9 @@ class LPClassifier(ClassifierMixin, _LPEstimator):  # type: ignore[misc]
     ((1, 2), (4,))
     """
 
-    def __init__(self, hidden_layer_sizes: Any = (3,), activation: str = "relu",
+    def __init__(self, hidden_layer_sizes: Any = (2,), activation: str = "relu",
                  loss: str = "cross_entropy", *, target_gap: float | None = 0.01,
-                 time_limit: float | None = None, max_open: int = 20_000,
+                 time_limit: float | None = None, max_open: int = 200,
                  bits: int | None = None, eps: float | None = None, alpha: float = 0.0,
                  penalty: str = "l2", scale: bool = True, solver: str = "structured",
                  lipschitz: str = "paper", backend: str = "auto", cluster: Any = None,
@@ -307,6 +307,10 @@ class LPClassifier(ClassifierMixin, _LPEstimator):  # type: ignore[misc]
             warnings.simplefilter("always")
             ya = column_or_1d(ya, warn=True)
         check_classification_targets(ya)
+        found = np.unique(ya)
+        if found.size < 2:
+            raise InvalidInputError(f"y has one class ({found[0]!r}); a classifier needs at "
+                                    "least 2")
         enc = encode_labels(np.asarray(ya), loss, None)
         self.labels_ = enc
         self.classes_ = np.asarray(enc.classes)
@@ -325,7 +329,6 @@ class LPClassifier(ClassifierMixin, _LPEstimator):  # type: ignore[misc]
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted class labels (D,)."""
-        assert self.labels_ is not None or not hasattr(self, "params_")
         out = self._outputs(X)
         return self.labels_.decode(out)  # type: ignore[union-attr]
 

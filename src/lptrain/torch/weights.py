@@ -175,6 +175,8 @@ network's hidden activation is tanh: pass the network with activation 'relu' (e.
 parse_arch(..., 'relu')) or the module it was trained as
     """
     require_torch("reading PyTorch weights")
+    if check:
+        _layer_plan(module)  # refuse layers lptrain cannot represent before comparing shapes
     tensors = [_to_numpy(p, "parameter") for p in module.parameters()]
     if len(tensors) == 1 and tensors[0].shape == (network.N,) and len(network.groups) != 1:
         phi = tensors[0].copy()
