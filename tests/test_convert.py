@@ -66,7 +66,8 @@ def test_rescaling_restores_the_twin_bit_for_bit(widths, act):
         assert r.in_box and r.exact and r.changed
         np.testing.assert_array_equal(r.params, inside)
         X = rng.uniform(-1, 1, (20, net.n))
-        np.testing.assert_array_equal(forward(net, X, outside[None]), forward(net, X, r.params[None]))
+        np.testing.assert_array_equal(forward(net, X, outside[None]),
+                                      forward(net, X, r.params[None]))
 
 
 def test_rescaling_feasible_exactly_when_every_unit_fits():
@@ -172,11 +173,10 @@ sklearn = pytest.importorskip("sklearn")
 
 
 def _mlp(kind, **kw):
-    from sklearn.neural_network import MLPClassifier, MLPRegressor
-
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
     cls = MLPRegressor if kind == "reg" else MLPClassifier
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

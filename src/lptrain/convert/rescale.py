@@ -162,27 +162,26 @@ def rescale_into_box(network: Network, params: Any, radius: float = 1.0) -> Resc
         return Rescaled(phi.copy(), True, False, True, {}, float(np.max(np.abs(phi),
                         initial=0.0)), ())
     units = _units(network)
-    best = None
     for exact in (True, False):
         cur, scales = _apply(phi, units, R, exact)
         if float(np.max(np.abs(cur))) <= R:
             return Rescaled(cur, True, bool(scales), exact, scales,
                             float(np.max(np.abs(cur))), ())
-        best = best or (cur, scales)
-    cur, scales = best
+    cur, _ = _apply(phi, units, R, True)
     movable = {p for _, inc, out in units for p in (*inc, *out)}
     outs = set(network.outputs)
-    owner = {}
+    owner: dict[int, int] = {}
     for i, node in enumerate(network.nodes):
         for _, p, _ in (*node.inputs, (0, *node.bias)):
             if p >= 0:
                 owner.setdefault(p, network.n_inputs + i)
     names = network.param_names
     stuck = []
-    for p in np.flatnonzero(np.abs(cur) > R):
-        why = ("an output unit: its weights cannot be rescaled" if owner.get(int(p)) in outs
+    for q in np.flatnonzero(np.abs(cur) > R):
+        p = int(q)
+        why = ("an output unit: its weights cannot be rescaled" if owner.get(p, -1) in outs
                else "its unit cannot be rescaled (activation, sharing or constants)"
-               if int(p) not in movable else "outgoing weight of rescaled units")
+               if p not in movable else "outgoing weight of rescaled units")
         stuck.append(f"{names[p]} = {cur[p]:.6g} ({why})")
     return Rescaled(phi.copy(), False, False, True, {}, float(np.max(np.abs(cur))),
                     tuple(stuck))
@@ -284,7 +283,7 @@ def fold_scalers(network: Network, params: Any, scaler_x: UnitScaler | None = No
         for p, (role, v, u) in where.items():
             if role == "in" and u < network.n:
                 shift[v] = shift.get(v, 0.0) + phi[p] * c[u]
-        for p, (role, v, u) in list(where.items()):
+        for p, (role, _, u) in where.items():
             if role == "in" and u < network.n:
                 phi[p] = phi[p] * h[u]
         _add_to_bias(network, phi, shift)

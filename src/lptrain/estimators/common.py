@@ -28,7 +28,7 @@ try:  # scikit-learn's own error, so that its checks and users' ``except`` claus
         :class:`lptrain.errors.NotFittedError` and scikit-learn's ``NotFittedError``)."""
 
 except ImportError:  # pragma: no cover - scikit-learn is optional
-    NotFittedError = errors.NotFittedError  # type: ignore[misc]
+    NotFittedError = errors.NotFittedError  # type: ignore[misc, assignment]
 
 
 def solver_names() -> tuple[str, ...]:

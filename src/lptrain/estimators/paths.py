@@ -284,8 +284,9 @@ def local_search(network: Network, loss: str | Loss, X: np.ndarray, Y: np.ndarra
             best = (phi, val)
     assert best is not None
     value = float(empirical_risk(network, lo_, X, Y, best[0][None, :], reg, backend=backend)[0])
-    return best[0], value, {"method": "L-BFGS-B (forward differences), compass search", "restarts": restarts,
-                            "evaluations": evaluations * (N + 1), "value": value}
+    return best[0], value, {"method": "L-BFGS-B (forward differences), compass search",
+                            "restarts": restarts, "evaluations": evaluations * (N + 1),
+                            "value": value}
 
 
 @contextlib.contextmanager

@@ -145,6 +145,20 @@ class LPTrainer:
     """
 
     training_: dict[str, Any]
+    # fitted attributes (set by fit or load; see the Attributes section)
+    params_: np.ndarray
+    erm_: float
+    lower_bound_: float
+    gap_: float
+    lower_bound_kind_: str
+    method_: str
+    params_source_: str
+    lp_objective_: Any  # float; None without a grid
+    epsilon_: Any  # float; None without a grid
+    certificate_: Any
+    polytope_: Any
+    a_posteriori_: Any
+    seconds_: dict[str, float]
 
     def __init__(
         self,
