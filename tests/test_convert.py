@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,6 +23,9 @@ from lptrain.convert import (
 from lptrain.data import UnitScaler
 from lptrain.errors import InvalidInputError
 from lptrain.nn import dense, empirical_risk, forward
+
+sys.path.insert(0, str(Path(__file__).parent / "nn"))
+from nn_zoo import ARCH_KINDS, build  # noqa: E402
 
 NP = {"backend": "numpy", "progress": False}
 
@@ -68,6 +73,25 @@ def test_rescaling_restores_the_twin_bit_for_bit(widths, act):
         X = rng.uniform(-1, 1, (20, net.n))
         np.testing.assert_array_equal(forward(net, X, outside[None]),
                                       forward(net, X, r.params[None]))
+
+
+@pytest.mark.parametrize("kind", ARCH_KINDS)
+def test_rescaling_never_changes_the_function(kind):
+    """Shared weights (convolutions, the DAG), constant edges (residual skips, the DAG) and
+    fixed parameters must not be rescaled unit by unit: whatever moves, the outputs stay."""
+    rng = np.random.default_rng(len(kind))
+    net = build(kind, "relu", 2)
+    X = rng.uniform(-1, 1, (15, net.n))
+    moved = 0
+    for _ in range(20):
+        phi = rng.uniform(-1, 1, net.N) * rng.choice([0.4, 3.0], net.N, p=[0.85, 0.15])
+        r = rescale_into_box(net, phi)
+        if r.changed:
+            moved += 1
+            np.testing.assert_allclose(forward(net, X, r.params[None]),
+                                       forward(net, X, phi[None]), rtol=1e-12, atol=1e-12)
+    if kind in ("dense", "deep"):  # ("fixed": both hidden units have a constant weight)
+        assert moved > 0  # something was rescaled, so the check above saw it
 
 
 def test_rescaling_feasible_exactly_when_every_unit_fits():
