@@ -38,7 +38,7 @@ TIE_TOLERANCE = 1e-12
 #: Largest ``K^N · D`` enumerated to break the ties of a solver that does not see them all.
 ENUMERATE_EVALUATIONS = 10**7
 _COUNT_CAP = 2**22  # ties are counted up to this many
-_CHUNK = (2**12, 2**20)  # grid points per pass of the kernel (least, most)
+_CHUNK = (2**12, 2**21)  # grid points per pass of the kernel (least, most), as grid_argmin
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def grid_minimum(face: Face, progress: Callable[[int, int], None] | None = None
     poly = face.polytope
     N, bits, D = poly.network.N, poly.bits, poly.samples
     total = poly.levels ** N
-    chunk = int(np.clip(2**24 // max(D, 1), *_CHUNK))
+    chunk = int(np.clip(2**28 // max(D, 1), *_CHUNK))
     running = math.inf
     front = _Front()
     near_C = np.empty(0)  # C of the points within τ so far, to count the ties (capped)
