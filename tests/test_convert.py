@@ -303,7 +303,7 @@ def test_ctrl_c_returns_the_bound_reached():
         if len(rounds) == 3:
             os.kill(os.getpid(), signal.SIGINT)
 
-    cert = certify_erm(net, "abs", X, Y, target_gap=1e-6, time_limit=120,
+    cert = certify_erm(net, "abs", X, Y, target_gap=1e-6, time_limit=20,
                        progress=press_ctrl_c, backend="numpy")
     assert cert.status == "interrupted" and len(rounds) <= 5
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -72,6 +72,16 @@ def test_a_custom_forward_is_caught_by_the_probe():
     assert ok.shape == (13,)
 
 
+def test_float32_modules_and_our_generic_module_are_read():
+    net = parse_arch("2-3-1")
+    phi = np.random.default_rng(5).uniform(-1, 1, net.N)
+    np.testing.assert_array_equal(from_torch(to_torch(net, phi, generic=True), net), phi)
+    single = from_torch(to_torch(net, phi, dtype=torch.float32), net)
+    np.testing.assert_allclose(single, phi, atol=1e-7)  # float32 weights, float32 probe
+    with pytest.raises(InvalidInputError, match="does not compute the network"):
+        from_torch(to_torch(net, phi, generic=True), parse_arch("2-3-1", "tanh"))
+
+
 def test_module_network_reads_a_sequential_and_refuses_what_it_cannot():
     model = _seq(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 4), torch.nn.ReLU(),
                  torch.nn.Linear(4, 2))

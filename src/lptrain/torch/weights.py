@@ -119,12 +119,16 @@ def _check_activations(module: Any, network: Network) -> None:
 
 
 def _probe(module: Any, network: Network, phi: np.ndarray) -> None:
-    """Refuse a module that does not compute ``network`` with parameters ``phi``."""
+    """Refuse a module that does not compute ``network`` with parameters ``phi`` (compared
+    in the module's own floating-point type, with that type's tolerance)."""
     torch = require_torch("reading PyTorch weights")
     X = np.random.default_rng(20261).uniform(-1.0, 1.0, (_PROBES, network.n))
     ref = forward(network, X, phi[None, :], backend="numpy")[0]
-    twin = copy.deepcopy(module).double().eval()
-    x = torch.tensor(X)
+    first = next(iter(module.parameters()), None)
+    dtype = first.dtype if first is not None and first.is_floating_point() else torch.float64
+    rel = {torch.float64: 1e-9, torch.float32: 1e-4}.get(dtype, 1e-2)
+    twin = copy.deepcopy(module).eval()
+    x = torch.tensor(X, dtype=dtype)
     layout = recognize(network)
     with torch.no_grad():
         try:
@@ -133,12 +137,12 @@ def _probe(module: Any, network: Network, phi: np.ndarray) -> None:
             if layout is None or "shape" not in layout:
                 raise
             got = twin(x.reshape(_PROBES, *layout["shape"]))
-    out = got.detach().cpu().numpy().reshape(_PROBES, -1)
+    out = got.detach().cpu().double().numpy().reshape(_PROBES, -1)
     if out.shape != ref.shape:
         raise InvalidInputError(f"the module maps {network.n} inputs to {out.shape[1]} outputs "
                                 f"but the network has m={network.m}")
     err = float(np.max(np.abs(out - ref)))
-    if not err <= 1e-9 * (1.0 + float(np.max(np.abs(ref)))):
+    if not err <= rel * (1.0 + float(np.max(np.abs(ref)))):
         raise InvalidInputError(
             f"the module does not compute the network with these weights (largest output "
             f"difference {err:.3g} on {_PROBES} probe inputs): check the activation, the layer "
