@@ -24,7 +24,9 @@ __version__ = "0.1.0"
 
 # The main entry points, imported on first use so that ``import lptrain`` stays light.
 _LAZY = {
-    "LPTrainer": "lptrain.trainer",
+    "LPTrainer": "lptrain.estimators",
+    "LPRegressor": "lptrain.estimators",
+    "LPClassifier": "lptrain.estimators",
     "ERMPolytope": "lptrain.erm",
     "BinaryProblem": "lptrain.bo",
     "load_model": "lptrain.model_io",
@@ -45,6 +47,8 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "__version__",
     "LPTrainer",
+    "LPRegressor",
+    "LPClassifier",
     "ERMPolytope",
     "BinaryProblem",
     "load_model",

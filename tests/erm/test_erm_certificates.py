@@ -11,8 +11,8 @@ from erm_zoo import family, random_data
 import lptrain.erm.certificate as certificate
 import lptrain.erm.face as face_module
 from lptrain.erm import ERMPolytope, explicit_dual, verify_structured
+from lptrain.erm.ties import TieBreak
 from lptrain.errors import CertificateError
-from lptrain.nn import GridArgmin
 from lptrain.solver import HighsSession, dual_bound
 
 
@@ -53,9 +53,9 @@ def test_structured_solve_raises_when_the_kernel_lies(instance, monkeypatch):
     truth = poly.face(X, Y).solve("structured")
     worse = (truth.phi_index + 7) % 64
 
-    def lying_argmin(*args, **kwargs):
-        return GridArgmin(worse, truth.lp_value, np.zeros(3), 2, 64)
-    monkeypatch.setattr(face_module, "grid_argmin", lying_argmin)
+    def lying_minimum(*args, **kwargs):  # the structured pass: erm.ties.grid_minimum
+        return TieBreak(worse, truth.lp_value, 1, 0.0, True, 64)
+    monkeypatch.setattr(face_module, "grid_minimum", lying_minimum)
     for p in (poly, defined):
         with pytest.raises(CertificateError, match="failed its independent check"):
             p.face(X, Y).solve("structured")

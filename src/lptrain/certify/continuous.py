@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from lptrain._interrupt import interrupt_requests
 from lptrain._validation import check_array, check_choice, check_float, check_unit_box
 from lptrain.certify._monitor import BoundMonitor, ProgressArg
 from lptrain.certify.bnb import BranchAndBound
@@ -77,7 +78,7 @@ class ERMCertificate:
     history : ((seconds, lower bound, best value), ...) as the bounds closed.
     nodes, rounds : boxes bounded, batches processed.
     seconds : wall time; status : "target reached", "exceeds target", "time limit",
-    "node limit", "interrupted", "exhausted" (see the module docstring).
+    "node limit", "interrupted", "exhausted" (see the module docstring); "interrupted" is Ctrl-C: the bound reached so far.
     symmetry_groups : scaling groups used to restrict the box search (0 = none).
     method : "patterns" or "boxes" (see :func:`choose_method`).
     """
@@ -146,10 +147,11 @@ class _Constrained:
 
 
 def polish(bounder: Any, phi: np.ndarray, value: float, *, step: float = 0.05,
-           min_step: float = 1e-5, max_evals: int = 4000, feasible: Any = None
-           ) -> tuple[np.ndarray, float]:
+           min_step: float = 1e-5, max_evals: int = 4000, feasible: Any = None,
+           stop: Any = None) -> tuple[np.ndarray, float]:
     """Compass search from ``phi`` inside ``[-1, 1]^N`` (an upper-bound heuristic: the
-    result is only ever used as a candidate whose risk is evaluated exactly).
+    result is only ever used as a candidate whose risk is evaluated exactly). ``stop``: a
+    callable checked before every move (time limit, Ctrl-C).
 
     Examples
     --------
@@ -164,7 +166,7 @@ def polish(bounder: Any, phi: np.ndarray, value: float, *, step: float = 0.05,
     N = phi.size
     dirs = np.concatenate([np.eye(N), -np.eye(N)])
     evals = 0
-    while step >= min_step and evals < max_evals:
+    while step >= min_step and evals < max_evals and not (stop is not None and stop()):
         pts = np.clip(phi[None, :] + step * dirs, -1.0, 1.0)
         vals = bounder(pts, pts, pts).value
         if feasible is not None:
@@ -222,7 +224,7 @@ def certify_erm(network: Network, loss: str | Loss, X: Any, Y: Any, params: Any 
                 time_limit: float | None = 60.0, progress: ProgressArg = None,
                 cluster: Any = None, symmetry: bool = True, batch: int | None = None,
                 max_open: int = 4_000_000, backend: str = "auto", method: str = "auto",
-                initial: Any = None) -> ERMCertificate:
+                initial: Any = None, box: float = 1.0) -> ERMCertificate:
     """Certified lower bound on ``min_{φ ∈ [-1,1]^N} (1/D) Σ_d ℓ(f(x_d, φ), y_d) + λR(φ)``
     and the gap of the best parameters found, or of ``params``.
 
@@ -237,12 +239,19 @@ def certify_erm(network: Network, loss: str | Loss, X: Any, Y: Any, params: Any 
     ----------
     network, loss, X, Y, regularizer
         The ERM; data and labels in [-1, 1] (scale them first).
-    params : array (N,), optional
-        Parameters to certify (e.g. trained by SGD); may lie outside Φ (then the gap may
-        be negative: the bound is over Φ). The status and the gap are about them.
+    params : array (N,), torch module, state_dict, weights file or scikit-learn MLP, optional
+        Parameters to certify (e.g. trained by SGD). ``network`` may itself be a torch
+        module or a fitted MLP (then ``params`` is None); see :mod:`lptrain.convert`. ReLU
+        units outside Φ are rescaled into it first (same function); parameters that stay
+        outside are certified as they are (the gap may then be negative: the bound is
+        over Φ).
     initial : array (N,), optional
-        A starting point only (e.g. a trainer's solution to improve on): offered to the
-        search as a candidate; the certificate is about the best point found.
+        A starting point only (e.g. a trainer's solution to improve on), in the units of
+        ``params``: offered to the search as a candidate; the certificate is about the best
+        point found.
+    box : float
+        Certify over ``Φ = [-box, box]^N`` (the network with coefficients times ``box``
+        over ``[-1, 1]^N``, docs/certify.md); ``phi`` is returned in the original units.
     progress : None, bool or callable
         Progress bar on a terminal (None), forced on/off, or a callback per round.
     cluster : None, scheduler address or distributed.Client
@@ -262,6 +271,20 @@ def certify_erm(network: Network, loss: str | Loss, X: Any, Y: Any, params: Any 
     >>> cert.status, cert.lower_bound <= 0.0 <= cert.upper_bound <= 1e-3
     ('target reached', True)
     """
+    # ---- [users, issue 12.2] foreign models, ReLU rescaling, box=R: lptrain.convert ----
+    from lptrain.convert.prepare import needs_preparation, prepare_certify
+
+    if needs_preparation(network, params, box):
+        prep = prepare_certify(network, params, box=box, regularizer=regularizer)
+        if prep.radius != 1.0:
+            return prep.restore(certify_erm(  # type: ignore[no-any-return]
+                prep.network, loss, X, Y, prep.params, regularizer=prep.regularizer,
+                target_gap=target_gap, time_limit=time_limit, progress=progress,
+                cluster=cluster, symmetry=symmetry, batch=batch, max_open=max_open,
+                backend=backend, method=method,
+                initial=None if initial is None else np.asarray(initial, float) / prep.radius))
+        network, params, regularizer = prep.network, prep.params, prep.regularizer
+    # ---- end [users] ---------------------------------------------------------------------
     lo_, reg = get_loss(loss), get_regularizer(regularizer)
     gap_target = check_float("target_gap", target_gap, 0.0)
     if time_limit is not None:
@@ -337,12 +360,12 @@ class _BoxRun:
     def offer(self, phi: np.ndarray, value: float) -> None:
         self.engine.offer(phi, value)
 
-    def step(self) -> None:
+    def step(self, stop: Any = None) -> None:
         engine = self.engine
         engine.step()
         if engine.best < self._polished - 1e-9 and np.isfinite(engine.best):
             phi, val = polish(self.bounder, engine.best_point, engine.best,
-                              feasible=self.feasible)
+                              feasible=self.feasible, stop=stop)
             engine.offer(phi, val)
             self._polished = engine.best
 
@@ -375,15 +398,17 @@ class _PatternRun:
         order = np.argsort(-signs, kind="stable")  # the roots list positive units first
         self.engine.offer(_reorder(theta, order, self.problem), value, signs[order])
 
-    def step(self) -> None:
+    def step(self, stop: Any = None) -> None:
         """One batch, then the exact convex problem of the best candidates' patterns
-        (local search: it only ever offers true risks)."""
+        (local search: it only ever offers true risks); none once ``stop()`` is true."""
         engine = self.engine
         engine.step()
         # Local search on every new best point, and on the batch's best candidate every
         # 8th round (a fixed rule, so that a run is reproducible, on a cluster too).
         periodic = engine.rounds % 8 == 0
         for theta, value, signs in engine.last_candidates:
+            if stop is not None and stop():
+                break
             if value <= engine.best or (periodic and value < engine.best
                                         + 4.0 * self.gap_target):
                 t2, v2 = polish_pattern(self.problem, theta, signs)
@@ -411,10 +436,13 @@ def _reorder(theta: np.ndarray, order: np.ndarray, pb: PatternProblem) -> np.nda
 def _drive(run: Any, monitor: BoundMonitor, gap_target: float, p_value: float | None) -> str:
     """Step the search until a stop rule fires; the status says what was proven."""
     engine = run.engine
-    with monitor.display():
+    # Ctrl-C: the step finishes and the bound reached is returned ("interrupted"); a second
+    # Ctrl-C interrupts at once (lptrain._interrupt), with the same status.
+    with monitor.display(), interrupt_requests() as ctrl_c:
+        halt = lambda: ctrl_c.requested or monitor.out_of_time()  # noqa: E731
         try:
             while True:
-                run.step()
+                run.step(halt)
                 lower = engine.lower_bound()
                 best = engine.best
                 monitor.update(lower, best, engine.nodes, len(engine.queue))
@@ -430,6 +458,9 @@ def _drive(run: Any, monitor: BoundMonitor, gap_target: float, p_value: float | 
                     break
                 if engine.done:
                     status = "exhausted"
+                    break
+                if ctrl_c.requested:
+                    status = "interrupted"
                     break
                 stop = monitor.stop_reason(engine)
                 if stop is not None:

@@ -16,6 +16,9 @@ Solvers (``Face.solve(solver=...)``; add one by adding to ``SOLVERS``):
   ``min_φ C(φ)`` with ``C(φ) = (1/D) Σ_d ℓ(f(x̃^d, φ), ỹ^d) + λR(φ)``: the §3.4 enumeration
   on the discretized data (:func:`lptrain.nn.grid_argmin`, parallel, in bounded memory),
   no polytope needed. Both give the same optimum.
+
+Ties between optimal grid points are broken the same way by every solver
+(:mod:`lptrain.erm.ties`): least true ERM, then least grid index.
 """
 
 from __future__ import annotations
@@ -40,8 +43,9 @@ from lptrain.erm.certificate import (
     verify_structured,
 )
 from lptrain.erm.table import discretize_data, point_positions
+from lptrain.erm.ties import break_ties, grid_minimum
 from lptrain.errors import CertificateError, InvalidInputError, TimeLimitError, TooLargeError
-from lptrain.nn.evaluate import empirical_risk, grid_argmin
+from lptrain.nn.evaluate import empirical_risk
 from lptrain.solver import LinearProgram, certify, write_mps
 
 if TYPE_CHECKING:
@@ -168,6 +172,10 @@ class Face:
         phi_index, value, cert, times, sizes, info = SOLVERS[name](
             self, time_limit=time_limit, progress=progress, verify=verify,
             warm_start=warm_start, **extra)
+        if "ties" not in info:  # [users, issue 12.5] one tie rule for every solver (ties.py)
+            tie = break_ties(self, phi_index, value)
+            info = {**info, "ties": tie.to_dict(), "solver_phi_index": int(phi_index)}
+            phi_index = tie.index
         return self._finish(name, phi_index, value, cert, times, sizes, info, start)
 
     def _finish(self, name: str, phi_index: int, value: float, cert: FaceCertificate,
@@ -259,9 +267,7 @@ def _solve_structured(face: Face, *, time_limit: float | None, progress: bool | 
             "(--solver lazy), fewer bits, or give a time limit (--time-limit S) to try anyway")
     t0 = time.perf_counter()
     with progress_bar(total, "minimizing C(φ)", enabled=progress, unit="φ") as bar:
-        r = grid_argmin(poly.network, poly.loss, face.X_tilde, face.Y_tilde, poly.bits,
-                        regularizer=poly.regularizer, backend=poly.backend,
-                        progress=_ticker(bar.update, t0, time_limit))
+        r = grid_minimum(face, _ticker(bar.update, t0, time_limit))  # [users] ties.py
     solve_seconds = time.perf_counter() - t0
     if r.index < 0 or not math.isfinite(r.value):
         raise InvalidInputError("no grid point of Φ satisfies the network's constraint")
@@ -277,7 +283,8 @@ def _solve_structured(face: Face, *, time_limit: float | None, progress: bool | 
     sizes = {"phi_grid": poly.sizes.phi_grid, "evaluated": r.evaluated,
              "evaluations": r.evaluated * poly.samples,
              "face_variables": poly.sizes.face_variables}
-    info = {"phi_levels": grid_levels([r.index], poly.network.N, poly.bits)[0].tolist()}
+    info = {"phi_levels": grid_levels([r.index], poly.network.N, poly.bits)[0].tolist(),
+            "ties": r.to_dict()}
     times = {"solve": solve_seconds, "verify": time.perf_counter() - t1}
     return r.index, r.value, certificate, times, sizes, info
 

@@ -1,4 +1,4 @@
-"""Recognizing builder layouts for the PyTorch export (:mod:`lptrain.export`).
+"""Recognizing builder layouts for the PyTorch export (:mod:`lptrain.torch.export`).
 
 A network gets ``nn.Linear`` / ``nn.Conv`` layers only when it is *structurally identical*
 to what :mod:`lptrain.nn.builders` makes from the shapes of its parameter groups (fixed
@@ -20,7 +20,6 @@ from lptrain.nn.activations import Activation
 __all__ = ["recognize", "layer_shapes", "activations"]
 
 
-
 def _same_structure(net: Network, ref: Network) -> bool:
     """True when ``net`` is ``ref`` with some raw parameters fixed (same groups, nodes)."""
     if ref.groups != net.groups or len(ref.raw_free) != len(net.raw_free):
@@ -35,7 +34,13 @@ def _same_structure(net: Network, ref: Network) -> bool:
 
 
 def activations(net: Network) -> tuple[Activation, Activation]:
-    """(hidden activation, output activation) of a builder network."""
+    """(hidden activation, output activation) of a builder network.
+
+    Examples
+    --------
+    >>> [a.name for a in activations(dense([2, 3, 1], "tanh"))]
+    ['tanh', 'identity']
+    """
     hidden = [v.activation for i, v in enumerate(net.nodes)
               if net.n_inputs + i not in net.outputs]
     out = net.nodes[net.outputs[0] - net.n_inputs].activation
@@ -43,7 +48,13 @@ def activations(net: Network) -> tuple[Activation, Activation]:
 
 
 def layer_shapes(net: Network) -> list[tuple[int, ...]] | None:
-    """Weight shapes of layer1..layerK when the groups are ``layer{l}.weight/bias`` pairs."""
+    """Weight shapes of layer1..layerK when the groups are ``layer{l}.weight/bias`` pairs.
+
+    Examples
+    --------
+    >>> layer_shapes(dense([2, 3, 1]))
+    [(3, 2), (1, 3)]
+    """
     shapes = []
     groups = list(net.groups)
     for layer in itertools.count(1):
@@ -141,7 +152,13 @@ def _match_resnet(net: Network, shapes: list[tuple[int, ...]]) -> dict[str, Any]
 
 
 def recognize(net: Network) -> dict[str, Any] | None:
-    """The builder layout of ``net`` (``{"kind": ..., ...}``) or None for a general DAG."""
+    """The builder layout of ``net`` (``{"kind": ..., ...}``) or None for a general DAG.
+
+    Examples
+    --------
+    >>> recognize(dense([2, 3, 1]))
+    {'kind': 'dense', 'widths': [2, 3, 1], 'bias': True}
+    """
     shapes = layer_shapes(net)
     if shapes is None:
         return None
