@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lptrain.nn._codegen import numba_available
+from lptrain.kernels._compile import numba_available
 
 __all__ = ["njit", "prange", "available"]
 
