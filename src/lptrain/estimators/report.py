@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from lptrain._json import to_jsonable
+from lptrain._jsonable import to_jsonable
 from lptrain.data import UnitScaler
 
 __all__ = ["data_units", "training_report"]
