@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from lptrain.errors import FileFormatError  # noqa: E402
+from lptrain.errors import OutputError  # noqa: E402
 from lptrain.estimators import LPTrainer  # noqa: E402
 from lptrain.plotting import (  # noqa: E402
     bounds_figure,
@@ -94,7 +94,7 @@ def test_files_are_written_atomically(tmp_path, monkeypatch):
     path = plot_fit(tmp_path / "fit.png", X, X[:, 0], lambda A: A[:, 0])
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fit.png"]  # no temporary left
-    with pytest.raises(FileFormatError, match="folder .* does not exist"):
+    with pytest.raises(OutputError, match="folder .* does not exist"):
         plot_bounds(tmp_path / "missing" / "b.png", [(0, 0, 1)])
     before = path.read_bytes()
     fig = fit_figure(X, X[:, 0], lambda A: A[:, 0])

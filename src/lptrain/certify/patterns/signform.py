@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lptrain.certify.patterns.cones import QMAX
 from lptrain.nn.architecture import Network
 from lptrain.nn.losses import Loss
 from lptrain.nn.regularizers import Regularizer
@@ -147,6 +148,10 @@ def sign_form(network: Network, loss: Loss, regularizer: Regularizer | None) -> 
     bias = bool((B >= 0).all())
     if not bias and (B >= 0).any():
         return _refuse("either every hidden unit has a bias or none has")
+    if n + int(bias) > QMAX:
+        return _refuse(f"{n} inputs{' plus a bias' if bias else ''}: the cone bounds "
+                       f"enumerate the vertices of each unit's region in at most {QMAX} "
+                       "dimensions")
     A = np.full(h, -1, dtype=np.int64)
     if sorted(u for u, _, _ in out.inputs) != list(range(n, n + h)):
         return _refuse("the output must read every hidden unit once")
