@@ -299,7 +299,6 @@ def certify_erm(network: Network, loss: str | Loss, X: Any, Y: Any, params: Any 
         p_arr, p_in = _check_params(network, params)
         p_value = float(empirical_risk(network, lo_, X, Y, p_arr[None], reg,
                                        backend=backend)[0])
-    monitor = BoundMonitor(time_limit, progress, "certify")
     if chosen == "patterns":
         run = _PatternRun(network, lo_, X, Y, reg, gap_target, cluster, batch, max_open)
         used = 0
@@ -307,6 +306,8 @@ def certify_erm(network: Network, loss: str | Loss, X: Any, Y: Any, params: Any 
         run = _BoxRun(network, lo_, X, Y, reg, gap_target, cluster, batch, max_open,
                       backend, symmetry)
         used = run.symmetry_groups
+    # The clock starts once the search is set up (kernels compiled or loaded from the cache).
+    monitor = BoundMonitor(time_limit, progress, "certify")
     if p_arr is not None and p_in:
         run.offer(p_arr, float(p_value))  # type: ignore[arg-type]
     if initial is not None:
@@ -391,6 +392,9 @@ class _PatternRun:
                                     batch=16 if batch is None else int(batch),
                                     max_open=min(int(max_open), 2_000_000), bounder=bounder)
         self._polished = np.inf
+        # Bound the roots now: the first call compiles the kernels (minutes, once per
+        # machine) or loads them from numba's cache; the time limit is for the search.
+        self.engine.step()
 
     def offer(self, phi: np.ndarray, value: float) -> None:
         c, V, signs = from_params(self.sf, phi)
