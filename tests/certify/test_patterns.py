@@ -194,6 +194,8 @@ def test_method_choice_says_why():
     assert "l1" in choose_method(dense([1, 3, 1]), "abs", "l1:0.1")[1]
     assert choose_method(dense([1, 2, 2, 1]), "abs")[0] == "boxes"
     assert choose_method(dense([3, 2, 1]), "abs")[0] == "patterns"
+    assert choose_method(dense([2, 1, 1]), "abs")[0] == "boxes"
+    assert choose_method(dense([2, 1, 1]), "abs", method="patterns")[0] == "patterns"
     method, why = choose_method(dense([4, 2, 1]), "abs")
     assert method == "boxes" and "4 inputs plus a bias" in why
     with pytest.raises(InvalidInputError, match="method='patterns' does not apply"):
