@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import OUT_DIR, command_line, header, print_table, save_plot  # noqa: E402
 
 from lptrain.certify import certify_erm, choose_method, solve_erm_scip  # noqa: E402
+from lptrain.errors import InvalidInputError  # noqa: E402
 from lptrain.nn import dense  # noqa: E402
 
 TARGET = 0.01
@@ -158,10 +159,13 @@ def main() -> None:
         reg = f"l2:{wd}" if wd else None
         name = "-".join(map(str, (n, *hidden, 1)))
         for method in args.methods:
-            if method == "patterns" and choose_method(net, loss, reg)[0] != "patterns":
-                rows.append({"net": name, "D": D, "loss": loss, "wd": wd, "method": method,
-                             "status": "not applicable: " + choose_method(net, loss, reg)[1]})
-                continue
+            if method == "patterns":
+                try:
+                    choose_method(net, loss, reg, method="patterns")
+                except InvalidInputError as exc:
+                    rows.append({"net": name, "D": D, "loss": loss, "wd": wd, "method": method,
+                                 "status": f"not applicable: {exc}"})
+                    continue
             if method == "scip":
                 row = run_scip(net, loss, X, Y, reg, t_limit)
             elif method == "adam":
