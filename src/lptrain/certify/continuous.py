@@ -78,7 +78,8 @@ class ERMCertificate:
     history : ((seconds, lower bound, best value), ...) as the bounds closed.
     nodes, rounds : boxes bounded, batches processed.
     seconds : wall time; status : "target reached", "exceeds target", "time limit",
-    "node limit", "interrupted", "exhausted" (see the module docstring); "interrupted" is Ctrl-C: the bound reached so far.
+    "node limit", "interrupted" (Ctrl-C: the bound reached so far), "exhausted" (see the
+    module docstring).
     symmetry_groups : scaling groups used to restrict the box search (0 = none).
     method : "patterns" or "boxes" (see :func:`choose_method`).
     """

@@ -232,7 +232,7 @@ def solve_relaxation(A: np.ndarray, b: np.ndarray, start: np.ndarray, G: np.ndar
     vr1 = np.empty(R)
     ones_k = np.ones(K)
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (the count is returned)
         _reg_terms(theta, lam, c_free, H, q, off, EPS_REG, grad, hess)
         _mtv(A, z, vt1)
         _mtv(G, zG, vt2)

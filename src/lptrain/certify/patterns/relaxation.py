@@ -32,7 +32,8 @@ constraints, the ordering of same-sign units) is solved approximately by
     an ordering row ``v_{j+1,k} - v_{j,k} >= 0`` enters with its multiplier ω >= 0,
 
 so the objective is at least an affine function of θ on the node, whose minimum
-separates over c and the units and is bounded with :func:`~lptrain.certify.patterns.cones.certified_min`.
+separates over c and the units and is bounded with
+:func:`~lptrain.certify.patterns.cones.certified_min`.
 Rounding of every sum is bounded by ``γ_n`` times the sum of magnitudes and subtracted.
 The bound holds for any multipliers; the solver only makes it tight.
 """
