@@ -193,9 +193,11 @@ def test_relaxations_enclose_the_activation_up_to_the_activation_slack(backend):
         lo, hi = _ranges(rng)
         lam, bl, bh = make(spec)(lo, hi)
         worst = Fraction(0)
+        inner = rng.uniform(0, 1, (lo.size, 8))  # where a(x) - λx has its extremes, unknown here
         for i in range(lo.size):
             L, H = F(lo[i]), F(hi[i])
-            for x in (L, H, (L + H) / 2, L + (H - L) / 7):
+            for x in (L, H, (L + H) / 2, L + (H - L) / 7,
+                      *(L + (H - L) * F(t) for t in inner[i])):
                 a = exact_activation(spec, x)
                 below = F(lam[i]) * x + F(bl[i]) - a      # > 0: the lower line is above a
                 above = a - F(lam[i]) * x - F(bh[i])      # > 0: the upper line is below a
