@@ -135,7 +135,9 @@ _MULTI_HINGE = f'{_BOX} -k "numpy-multi-hinge or numpy-dag-hinge"'
 # computed from whatever slope it is (the maximum of a(x) - λx over the ends and a
 # tangent's offset, both valid for every λ), so it only loosens the bound; the entry
 # ``kernel-softplus-slope`` instead returns a slope other than the one the offsets were
-# computed for.
+# computed for. So is a wrong tangent *slope* d in ``tangent_offset`` at the point where
+# a' = λ: the offset is ``a(x*) - λx* + (d - λ)(lo - x*)`` (or ``hi``), never above the true
+# one whatever d (tried: σ(-t) for σ(t) survives the exact relaxation test).
 MUTATIONS: tuple[Mutation, ...] = (
     # ----- activation relaxations (component definitions; numba cells of the matrix)
     Mutation("kernel-relu-offset", _RELU, "-lam * lo, 0.0)", "-0.5 * lam * lo, 0.0)",
@@ -160,9 +162,11 @@ MUTATIONS: tuple[Mutation, ...] = (
              "bh = maximum(fl - lam * lo, fh - lam * hi)",
              "bh = 0.5 * maximum(fl - lam * lo, fh - lam * hi)", _SOFTPLUS_CELLS,
              "softplus chord: upper offset halved"),
-    Mutation("kernel-softplus-tangent-slope", _SOFTPLUS, "1.0 / (1.0 + e), e / (1.0 + e))",
-             "1.0 / (1.0 + e), 1.0 / (1.0 + e))", _SOFTPLUS_CELLS,
-             "softplus tangent below: slope σ(-t) instead of σ(t) for t < 0 (offset wrong)"),
+    Mutation("kernel-softplus-tangent-point", _ELU,
+             "    return value(xs) - d * xs + minimum((d - lam) * lo, (d - lam) * hi)",
+             "    return value(0.5 * xs) - d * xs + minimum((d - lam) * lo, (d - lam) * hi)",
+             _SOFTPLUS_CELLS, "softplus tangent below (elu.tangent_offset): the tangent's "
+             "point is not on the curve"),
     Mutation("kernel-softplus-slope", _SOFTPLUS, "return lam, tangent_offset(",
              "return 0.9 * lam, tangent_offset(", _SOFTPLUS_CELLS,
              "softplus: returned slope differs from the slope its offsets were computed for"),
