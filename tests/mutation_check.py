@@ -135,9 +135,12 @@ _MULTI_HINGE = f'{_BOX} -k "numpy-multi-hinge or numpy-dag-hinge"'
 # computed from whatever slope it is (the maximum of a(x) - λx over the ends and a
 # tangent's offset, both valid for every λ), so it only loosens the bound; the entry
 # ``kernel-softplus-slope`` instead returns a slope other than the one the offsets were
-# computed for. So is a wrong tangent *slope* d in ``tangent_offset`` at the point where
-# a' = λ: the offset is ``a(x*) - λx* + (d - λ)(lo - x*)`` (or ``hi``), never above the true
-# one whatever d (tried: σ(-t) for σ(t) survives the exact relaxation test).
+# computed for. A wrong tangent *slope* d in ``tangent_offset`` is nearly equivalent: at
+# the point x* where a' = λ the offset is ``a(x*) - λx* + (d - λ)(lo - x*)`` (or ``hi``),
+# never above the true one whatever d; it shows only where x* is clamped to an end of the
+# range (``kernel-softplus-tangent-slope`` is caught by the network cells, not by the
+# relaxation test at random ranges). The per-output hinge minorant holds for any slope λ
+# in [0, 1] (``max(u, 0) >= λu``), so a wrong range of ``1 - z_j y_j`` is equivalent too.
 MUTATIONS: tuple[Mutation, ...] = (
     # ----- activation relaxations (component definitions; numba cells of the matrix)
     Mutation("kernel-relu-offset", _RELU, "-lam * lo, 0.0)", "-0.5 * lam * lo, 0.0)",
@@ -162,6 +165,9 @@ MUTATIONS: tuple[Mutation, ...] = (
              "bh = maximum(fl - lam * lo, fh - lam * hi)",
              "bh = 0.5 * maximum(fl - lam * lo, fh - lam * hi)", _SOFTPLUS_CELLS,
              "softplus chord: upper offset halved"),
+    Mutation("kernel-softplus-tangent-slope", _SOFTPLUS, "1.0 / (1.0 + e), e / (1.0 + e))",
+             "1.0 / (1.0 + e), 1.0 / (1.0 + e))", _SOFTPLUS_CELLS,
+             "softplus tangent below: slope σ(-t) instead of σ(t) for t < 0 (offset wrong)"),
     Mutation("kernel-softplus-tangent-point", _ELU,
              "    return value(xs) - d * xs + minimum((d - lam) * lo, (d - lam) * hi)",
              "    return value(0.5 * xs) - d * xs + minimum((d - lam) * lo, (d - lam) * hi)",
@@ -191,6 +197,10 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("kernel-hinge-slope", _HINGE, "return -lam * y, lam * t",
              "return -1.5 * lam * y, 1.5 * lam * t", _numba("multi-hinge"),
              "hinge minorant slope ×1.5 (planted bug of the issue), per output, m = 2"),
+    Mutation("kernel-hinge-rest-slope", _HINGE, "return -lam * y, lam * t",
+             "return -lam * absolute(y), lam * t", _numba("multi-hinge"),
+             "per-output hinge minorant (m = 2): slope -λ|y_j|, the sign of the -1 (rest) "
+             "labels lost"),
     Mutation("kernel-huber-tangent-slope", _HUBER,
              "return clip(t, -self.param, self.param), self._h(t)",
              "return t, self._h(t)", _numba("dag-huber"),
@@ -245,10 +255,10 @@ MUTATIONS: tuple[Mutation, ...] = (
              "return 3.0 * t, t * t", _NUMPY, "(z-y)² tangent slope 3 t0"),
     Mutation("numpy-hinge-slope", _HINGE, "return -lam * y, lam * t",
              "return -1.5 * lam * y, 1.5 * lam * t", _NUMPY, "hinge minorant slope ×1.5"),
-    Mutation("numpy-hinge-multi-spread", _HINGE, "spread = absolute(y) * r",
-             "spread = y * r", _MULTI_HINGE,
-             "per-output hinge minorant (m = 2): the range of 1 - z_j y_j taken as "
-             "t ± y_j r, inverted for the -1 (rest) labels"),
+    Mutation("numpy-hinge-rest-slope", _HINGE, "return -lam * y, lam * t",
+             "return -lam * absolute(y), lam * t", _MULTI_HINGE,
+             "per-output hinge minorant (m = 2): slope -λ|y_j|, the sign of the -1 (rest) "
+             "labels lost"),
     Mutation("numpy-huber-tangent-offset", _HUBER,
              "return clip(t, -self.param, self.param), self._h(t)",
              "return clip(t, -self.param, self.param), 0.5 * (t * t)", _NUMPY,
