@@ -208,7 +208,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("kernel-separable-slopes", f"{_C}/loss.py",
              "return [p[0] for p in parts], fold_sum([p[1] for p in parts])",
              "return [parts[0][0] for p in parts], fold_sum([p[1] for p in parts])",
-             _numba("dag-huber"), "a separable loss of m > 1 outputs: every output gets "
+             f'{_BOX} -k "numba-dag-huber or numpy-multi-abs"',
+             "a separable loss of m > 1 outputs: every output gets "
              "output 0's minorant slope"),
     Mutation("kernel-cross-entropy-gradient", _CE, "ysum * exp(c - lse) - y, 0.0)",
              "ysum * exp(c - lse) - 1.5 * y, 0.0)", _numba("conv2d-cross_entropy"),
