@@ -20,7 +20,7 @@ fails, naming the entry, as soon as an ``old`` text is no longer found).
 
 Usage::
 
-    python tests/mutation_check.py              # every mutation (~25 minutes on 2 cores)
+    python tests/mutation_check.py              # every mutation (~40 minutes on 2 cores)
     python tests/mutation_check.py --list       # the table of entries, nothing run
     python tests/mutation_check.py -k hinge     # entries whose name contains 'hinge'
     python tests/mutation_check.py --cold       # empty kernel cache for every mutation
@@ -78,11 +78,50 @@ def _numba(*cases: str) -> str:
     return f"{_BOX} -k \"{' or '.join(f'numba-{c}' for c in cases)}\""
 
 
-_AS = "src/lptrain/certify/_affine_source.py"
+_C = "src/lptrain/components"
+_RELU = f"{_C}/activations/relu.py"
+_LEAKY = f"{_C}/activations/leaky_relu.py"
+_STEP = f"{_C}/activations/step.py"
+_HTANH = f"{_C}/activations/hard_tanh.py"
+_TANH = f"{_C}/activations/tanh.py"
+_ELU = f"{_C}/activations/elu.py"
+_SOFTPLUS = f"{_C}/activations/softplus.py"
+_ABS = f"{_C}/losses/abs.py"
+_QUAD = f"{_C}/losses/quadratic.py"
+_HINGE = f"{_C}/losses/hinge.py"
+_HUBER = f"{_C}/losses/huber.py"
+_CE = f"{_C}/losses/cross_entropy.py"
+_HAMMING = f"{_C}/losses/hamming.py"
+_L1 = f"{_C}/regularizers/l1.py"
+_L2 = f"{_C}/regularizers/l2.py"
+_AFF = "src/lptrain/kernels/affine.py"
 _AN = "src/lptrain/certify/_affine_numpy.py"
-_MG = "src/lptrain/certify/_margins.py"
-_IS = "src/lptrain/nn/_interval_source.py"
+_MG = "src/lptrain/kernels/margins.py"
+_IK = "src/lptrain/kernels/interval.py"
+#: Numba cells for the activation relaxations: dense-quadratic first (its free hidden
+#: nodes are leaky ReLU and tanh, and hard tanh its output), then conv1d-abs, whose shared
+#: convolution weights make every hidden node's range a function of the box.
+#: After them, each relaxation alone against exact arithmetic at sampled points of random
+#: ranges (``test_rounding.py``): a tangent point that misses the extreme of a(x) - λx by
+#: a few hundredths is hidden in a network's bound by the looseness of the other terms.
+_ACT = (f'{_BOX} {_ROUND} -k "numba-dense-quadratic or numba-conv1d-abs or '
+        f'(relaxations and numba)"')
+#: The numpy cells of the box matrix, then the numpy relaxations against exact arithmetic.
+_ACT_NUMPY = f'{_BOX} {_ROUND} -k "numpy- or (relaxations and numpy)"'
+#: Softplus has free parameters in conv1d-abs (a hidden node) and dag-huber (an output).
+_SOFTPLUS_CELLS = (f'{_BOX} {_ROUND} -k "numba-conv1d-abs or numba-dag-huber or '
+                   f'(relaxations and numba)"')
+#: The multi-output hinge cells of the numpy matrix.
+_MULTI_HINGE = f'{_BOX} -k "numpy-multi-hinge or numpy-dag-hinge"'
 
+# Since the components refactor (issue 10) every relaxation, minorant and interval
+# enclosure is written once, in the component's module, and read both as numpy and as
+# generated kernel source: a "kernel-" entry and its "numpy-" twin change the same
+# definition and differ in the tests that must catch it (the numba cells of the matrix,
+# or the numpy ones). What is still written twice — the propagation of the affine forms
+# through the network (kernels/affine.py and certify/_affine_numpy.py) — has entries of its
+# own on each side.
+#
 # Margins not on the list, because no bound can exceed the exact minimum when only they are
 # removed (another margin covers the same rounding with room to spare; removing them is an
 # equivalent mutant, checked by this script when they were on the list):
@@ -92,112 +131,160 @@ _IS = "src/lptrain/nn/_interval_source.py"
 # * the interval loss slack (``loss_slack``) and the regularizer slack of ``risk_interval``:
 #   the output's node slack widens the loss's arguments by more than the loss's own
 #   rounding, and the slack of the mean exceeds the rounding of λR for any λN² < 15.
+# A wrong chord slope of softplus (or ELU) is an equivalent mutant too: the offsets are
+# computed from whatever slope it is (the maximum of a(x) - λx over the ends and a
+# tangent's offset, both valid for every λ), so it only loosens the bound; the entry
+# ``kernel-softplus-slope`` instead returns a slope other than the one the offsets were
+# computed for. A wrong tangent *slope* d in ``tangent_offset`` is nearly equivalent: at
+# the point x* where a' = λ the offset is ``a(x*) - λx* + (d - λ)(lo - x*)`` (or ``hi``),
+# never above the true one whatever d; it shows only where x* is clamped to an end of the
+# range (``kernel-softplus-tangent-slope`` is caught by the network cells, not by the
+# relaxation test at random ranges). The per-output hinge minorant holds for any slope λ
+# in [0, 1] (``max(u, 0) >= λu``), so a wrong range of ``1 - z_j y_j`` is equivalent too.
 MUTATIONS: tuple[Mutation, ...] = (
-    # ----- activation relaxations in the generated kernel (what backend="auto" runs)
-    Mutation("kernel-relu-offset", _AS,
-             "    lam = hi / (hi - lo)\n    return lam, 0.0, -lam * lo",
-             "    lam = hi / (hi - lo)\n    return lam, 0.0, -0.5 * lam * lo",
-             _numba("dense-quadratic"), "ReLU chord: upper offset halved"),
-    Mutation("kernel-leaky-slope", _AS,
+    # ----- activation relaxations (component definitions; numba cells of the matrix)
+    Mutation("kernel-relu-offset", _RELU, "-lam * lo, 0.0)", "-0.5 * lam * lo, 0.0)",
+             _ACT, "ReLU chord: upper offset halved"),
+    Mutation("kernel-leaky-slope", _LEAKY,
              "return a + (1.0 - a) * lam, (1.0 - a) * bl, (1.0 - a) * bh",
              "return a + lam, (1.0 - a) * bl, (1.0 - a) * bh",
-             _numba("dense-quadratic"), "leaky ReLU: slope a + λ instead of a + (1-a)λ"),
-    Mutation("kernel-step-offset", _AS, "    return 0.0, 0.0, 1.0\n",
-             "    return 0.0, 0.5, 1.0\n", _numba("resnet-hamming"),
+             _ACT, "leaky ReLU: slope a + λ instead of a + (1-a)λ"),
+    Mutation("kernel-step-offset", _STEP, "where(lo > 0.0, 1.0, 0.0)",
+             "where(lo > 0.0, 1.0, 0.5)", _numba("resnet-hamming"),
              "step over a straddling range: lower offset 0.5 instead of 0"),
-    Mutation("kernel-hard-tanh-kink", _AS, "    for x in (-1.0, 1.0):\n        if lo < x < hi:",
-             "    for x in (-1.0,):\n        if lo < x < hi:", _numba("dense-quadratic"),
+    Mutation("kernel-hard-tanh-kink", _HTANH, "lambda lam: [(-1.0, None), (1.0, None)]",
+             "lambda lam: [(-1.0, None)]", _ACT,
              "hard tanh: the kink at +1 is not an extreme of a(x) - λx"),
-    Mutation("kernel-tanh-tangent", _AS, "xc = math.atanh(math.sqrt(1.0 - lam))",
-             "xc = math.atanh(1.0 - lam)", _numba("dense-quadratic"),
+    Mutation("kernel-tanh-tangent", _TANH, "xc = arctanh(sqrt(clip(1.0 - lam, 0.0, 1.0)))",
+             "xc = arctanh(clip(1.0 - lam, 0.0, 1.0))", _ACT,
              "tanh: wrong point where tanh' = λ"),
-    Mutation("kernel-elu-tangent", _AS,
-             "        gs = a * math.expm1(xs)", "        gs = a * math.expm1(0.5 * xs)",
-             _numba("dense-quadratic"), "ELU: the tangent's point is not on the curve"),
-    Mutation("kernel-product-error", _AS,
+    Mutation("kernel-elu-tangent", _ELU, "bl = where(neg, a * expm1(xs), 0.0)",
+             "bl = where(neg, a * expm1(0.5 * xs), 0.0)", _ACT,
+             "ELU: the tangent's point is not on the curve"),
+    Mutation("kernel-softplus-chord-offset", _SOFTPLUS,
+             "bh = maximum(fl - lam * lo, fh - lam * hi)",
+             "bh = 0.5 * maximum(fl - lam * lo, fh - lam * hi)", _SOFTPLUS_CELLS,
+             "softplus chord: upper offset halved"),
+    Mutation("kernel-softplus-tangent-slope", _SOFTPLUS, "1.0 / (1.0 + e), e / (1.0 + e))",
+             "1.0 / (1.0 + e), 1.0 / (1.0 + e))", _SOFTPLUS_CELLS,
+             "softplus tangent below: slope σ(-t) instead of σ(t) for t < 0 (offset wrong)"),
+    Mutation("kernel-softplus-tangent-point", _ELU,
+             "    return value(xs) - d * xs + minimum((d - lam) * lo, (d - lam) * hi)",
+             "    return value(0.5 * xs) - d * xs + minimum((d - lam) * lo, (d - lam) * hi)",
+             _SOFTPLUS_CELLS, "softplus tangent below (elu.tangent_offset): the tangent's "
+             "point is not on the curve"),
+    Mutation("kernel-softplus-slope", _SOFTPLUS, "return lam, tangent_offset(",
+             "return 0.9 * lam, tangent_offset(", _SOFTPLUS_CELLS,
+             "softplus: returned slope differs from the slope its offsets were computed for"),
+    # ----- the affine-form propagation of the generated kernel (kernels/affine.py)
+    Mutation("kernel-product-error", _AFF,
              'quad = [f"abs({a})" for j, a in form.coef.items() if j != p]',
              'quad = [f"0.5 * abs({a})" for j, a in form.coef.items() if j != p]',
              _numba("dense-quadratic"), "bilinear terms ε_p ε_j: half the error radius"),
-    Mutation("kernel-product-shift", _AS,
+    Mutation("kernel-product-shift", _AFF,
              '            cen.append(f"0.5 * {w1} * {form.coef[p]}")\n', "            pass\n",
              f"{_BOX} -k shared_parameter", "ε_p² ∈ [0, 1]: centre shift dropped (shared weight)"),
-    Mutation("kernel-activation-error", _AS, '0.5 * ({bhi} - {blo}) + {slack}" if s.e',
+    Mutation("kernel-activation-error", _AFF, '0.5 * ({bhi} - {blo}) + {slack}" if s.e',
              '0.25 * ({bhi} - {blo}) + {slack}" if s.e', _numba("dense-quadratic"),
              "activation relaxation: half its width in the error radius"),
-    # ----- loss minorants and regularizer terms in the generated kernel
-    Mutation("kernel-abs-clip", _AS,
-             'sg = self.new(f"min(max({t} / {rad}, -1.0), 1.0) if {rad} > 0.0 else "',
-             'sg = self.new(f"({t} / {rad}) if {rad} > 0.0 else "', _numba("multi-abs"),
+    # ----- loss minorants and regularizer terms (component definitions; numba cells)
+    Mutation("kernel-abs-clip", _ABS, "clip(t / where(r > 0.0, r, 1.0), -1.0, 1.0)",
+             "(t / where(r > 0.0, r, 1.0))", _numba("conv1d-abs"),
              "|t| >= σt with σ = t/rad unclipped (σ > 1 when the sign is fixed)"),
-    Mutation("kernel-quadratic-tangent", _AS, 'k = self.new(f"2.0 * {t}")',
-             'k = self.new(f"2.5 * {t}")', _numba("dense-quadratic"),
+    Mutation("kernel-quadratic-tangent", _QUAD, "return 2.0 * t, t * t",
+             "return 2.5 * t, t * t", _numba("dense-quadratic"),
              "(z-y)² tangent slope 2.5 t0 instead of 2 t0"),
-    Mutation("kernel-hinge-slope", _AS, "return self._scaled(t, lam)",
-             'return self._scaled(t, f"1.5 * {lam}")', _numba("conv1d-hinge"),
-             "hinge minorant slope ×1.5 (planted bug of the issue)"),
-    Mutation("kernel-cross-entropy-gradient", _AS,
-             'grads = [self.new(f"ysum * math.exp({c} - lse0) - {y}")',
-             'grads = [self.new(f"ysum * math.exp({c} - lse0) - 1.5 * {y}")',
-             _numba("conv2d-cross_entropy"), "cross-entropy tangent: wrong gradient"),
-    Mutation("kernel-hamming-interval", "src/lptrain/nn/_interval_source.py",
-             'f"el += 1.0 if ({U} < y{j} or y{j} < {L}) else 0.0"',
-             'f"el += 1.0 if ({U} < y{j} or y{j} < {U}) else 0.0"',
-             _numba("resnet-hamming"), "Hamming: counts an output whose range holds y"),
-    Mutation("kernel-l2-overestimate", _AS,
-             'f"regk += lam1 * sg * bc{j} + lam2 * bc{j} * bc{j}"',
-             'f"regk += lam1 * sg * bc{j} + lam2 * (bc{j} * bc{j} + br{j} * br{j})"',
-             _numba("dense-quadratic"), "l2 minorant overestimated (planted bug of the issue)"),
-    Mutation("kernel-regularizer-interval", _AS, 'f"mg = max(abs(bc{j}) - br{j}, 0.0)"',
-             'f"mg = abs(bc{j})"', _numba("dense-quadratic"),
-             "interval bound of λR uses |centre| instead of the least magnitude"),
-    # ----- the numpy path (reference and fallback)
-    Mutation("numpy-relu-offset", _AN, "bh = np.where((lo < 0) & (hi > 0), -lam * lo, 0.0)",
-             "bh = np.where((lo < 0) & (hi > 0), -0.5 * lam * lo, 0.0)", _NUMPY,
+    Mutation("kernel-hinge-slope", _HINGE, "return -lam * y, lam * t",
+             "return -1.5 * lam * y, 1.5 * lam * t", _numba("multi-hinge"),
+             "hinge minorant slope ×1.5 (planted bug of the issue), per output, m = 2"),
+    Mutation("kernel-hinge-rest-slope", _HINGE, "return -lam * y, lam * t",
+             "return -lam * absolute(y), lam * t", _numba("multi-hinge"),
+             "per-output hinge minorant (m = 2): slope -λ|y_j|, the sign of the -1 (rest) "
+             "labels lost"),
+    Mutation("kernel-huber-tangent-slope", _HUBER,
+             "return clip(t, -self.param, self.param), self._h(t)",
+             "return t, self._h(t)", _numba("dag-huber"),
+             "Huber tangent: slope t0 (the quadratic's) beyond δ instead of clip(t0, -δ, δ)"),
+    Mutation("kernel-separable-slopes", f"{_C}/loss.py",
+             "return [p[0] for p in parts], fold_sum([p[1] for p in parts])",
+             "return [parts[0][0] for p in parts], fold_sum([p[1] for p in parts])",
+             f'{_BOX} -k "numba-dag-huber or numpy-multi-abs"',
+             "a separable loss of m > 1 outputs: every output gets "
+             "output 0's minorant slope"),
+    Mutation("kernel-cross-entropy-gradient", _CE, "ysum * exp(c - lse) - y, 0.0)",
+             "ysum * exp(c - lse) - 1.5 * y, 0.0)", _numba("conv2d-cross_entropy"),
+             "cross-entropy tangent: wrong gradient"),
+    Mutation("kernel-hamming-interval", _HAMMING, "disjoint = (zh < yl) | (yh < zl)",
+             "disjoint = (zh < yl) | (yh < zh)", _numba("resnet-hamming"),
+             "Hamming: counts an output whose range holds y"),
+    Mutation("kernel-l2-overestimate", _L2, "return 2.0 * c, c * c",
+             "return 2.0 * c, c * c + r * r", _numba("dense-quadratic"),
+             "l2 minorant overestimated (planted bug of the issue)"),
+    Mutation("kernel-regularizer-interval", _L2, "a = maximum(maximum(lo, -hi), 0.0)",
+             "a = maximum(0.5 * (lo + hi), -0.5 * (lo + hi))", _numba("dense-quadratic"),
+             "interval bound of λR (l2) uses |centre| instead of the least magnitude"),
+    # ----- the same definitions read as numpy (reference and fallback)
+    Mutation("numpy-relu-offset", _RELU, "-lam * lo, 0.0)", "-0.5 * lam * lo, 0.0)", _ACT_NUMPY,
              "ReLU chord: upper offset halved"),
     Mutation("numpy-product-shift", _AN, "        c = c + 0.5 * w1 * f.coef[p]\n",
              "        pass\n", f"{_BOX} -k shared_parameter",
              "ε_p² ∈ [0, 1]: centre shift dropped (shared weight)"),
-    Mutation("numpy-leaky-slope", _AN, "lam, bl, bh = a + (1 - a) * lam,",
-             "lam, bl, bh = a + lam,", _NUMPY, "leaky ReLU slope a + λ"),
-    Mutation("numpy-step-offset", _AN, "np.where(lo > 0, 1.0, 0.0) + z",
-             "np.where(lo > -0.5, 1.0, 0.0) + z", _NUMPY, "step: lower offset 1 too early"),
-    Mutation("numpy-hard-tanh-kink", _AN,
-             "crit = [np.full_like(lam, -1.0), np.full_like(lam, 1.0)]",
-             "crit = [np.full_like(lam, -1.0)]", _NUMPY, "hard tanh: kink at +1 missed"),
-    Mutation("numpy-tanh-tangent", _AN, "xc = np.arctanh(np.sqrt(np.clip(1.0 - lam, 0.0, 1.0)))",
-             "xc = np.arctanh(np.clip(1.0 - lam, 0.0, 1.0))", _NUMPY, "tanh: wrong tangent point"),
-    Mutation("numpy-elu-tangent", _AN, "gs = np.where(neg, a * np.expm1(xs), 0.0)",
-             "gs = np.where(neg, a * np.expm1(0.5 * xs), 0.0)", _NUMPY,
+    Mutation("numpy-product-error", _AN, "e = e + (0.5 if j == p else 1.0) * np.abs(w1 * a)",
+             "e = e + (0.5 if j == p else 0.5) * np.abs(w1 * a)", _NUMPY,
+             "bilinear terms ε_p ε_j: half the error radius (numpy propagation)"),
+    Mutation("numpy-activation-error", _AN, "out.e = out.e + 0.5 * (bh - bl) + margins",
+             "out.e = out.e + 0.25 * (bh - bl) + margins", _NUMPY,
+             "activation relaxation: half its width in the error radius (numpy propagation)"),
+    Mutation("numpy-leaky-slope", _LEAKY,
+             "return a + (1.0 - a) * lam, (1.0 - a) * bl, (1.0 - a) * bh",
+             "return a + lam, (1.0 - a) * bl, (1.0 - a) * bh", _ACT_NUMPY,
+             "leaky ReLU slope a + λ"),
+    Mutation("numpy-step-offset", _STEP, "where(lo > 0.0, 1.0, 0.0)",
+             "where(lo > -0.5, 1.0, 0.0)", _ACT_NUMPY, "step: lower offset 1 too early"),
+    Mutation("numpy-hard-tanh-kink", _HTANH, "lambda lam: [(-1.0, None), (1.0, None)]",
+             "lambda lam: [(-1.0, None)]", _ACT_NUMPY, "hard tanh: kink at +1 missed"),
+    Mutation("numpy-tanh-tangent", _TANH, "xc = arctanh(sqrt(clip(1.0 - lam, 0.0, 1.0)))",
+             "xc = arctanh(clip(1.0 - lam, 0.0, 1.0))", _ACT_NUMPY, "tanh: wrong tangent point"),
+    Mutation("numpy-elu-tangent", _ELU, "bl = where(neg, a * expm1(xs), 0.0)",
+             "bl = where(neg, a * expm1(0.5 * xs), 0.0)", _ACT_NUMPY,
              "ELU: the tangent's point is not on the curve"),
-    Mutation("numpy-quadratic-tangent", _AN, "{j: 2 * t.c * a for j, a in t.coef.items()}",
-             "{j: 3 * t.c * a for j, a in t.coef.items()}", _NUMPY,
-             "(z-y)² tangent slope 3 t0"),
-    Mutation("numpy-hinge-slope", _AN, "return t.scaled(lam)", "return t.scaled(1.5 * lam)",
-             _NUMPY, "hinge minorant slope ×1.5"),
-    Mutation("numpy-abs-clip", _AN,
-             "np.clip(t.c / np.where(rad > 0, rad, 1.0), -1, 1)",
-             "t.c / np.where(rad > 0, rad, 1.0)", _NUMPY, "|t| minorant slope unclipped"),
-    Mutation("numpy-cross-entropy-gradient", _AN, "scaled(ysum * np.exp(c - lse) - y)",
-             "scaled(ysum * np.exp(c - lse) - 1.5 * y)", _NUMPY,
+    Mutation("numpy-softplus-chord-offset", _SOFTPLUS,
+             "bh = maximum(fl - lam * lo, fh - lam * hi)",
+             "bh = 0.5 * maximum(fl - lam * lo, fh - lam * hi)", _ACT_NUMPY,
+             "softplus chord: upper offset halved"),
+    Mutation("numpy-quadratic-tangent", _QUAD, "return 2.0 * t, t * t",
+             "return 3.0 * t, t * t", _NUMPY, "(z-y)² tangent slope 3 t0"),
+    Mutation("numpy-hinge-slope", _HINGE, "return -lam * y, lam * t",
+             "return -1.5 * lam * y, 1.5 * lam * t", _NUMPY, "hinge minorant slope ×1.5"),
+    Mutation("numpy-hinge-rest-slope", _HINGE, "return -lam * y, lam * t",
+             "return -lam * absolute(y), lam * t", _MULTI_HINGE,
+             "per-output hinge minorant (m = 2): slope -λ|y_j|, the sign of the -1 (rest) "
+             "labels lost"),
+    Mutation("numpy-huber-tangent-offset", _HUBER,
+             "return clip(t, -self.param, self.param), self._h(t)",
+             "return clip(t, -self.param, self.param), 0.5 * (t * t)", _NUMPY,
+             "Huber tangent: offset t0²/2 (the quadratic's) beyond δ instead of h_δ(t0)"),
+    Mutation("numpy-abs-clip", _ABS, "clip(t / where(r > 0.0, r, 1.0), -1.0, 1.0)",
+             "(t / where(r > 0.0, r, 1.0))", _NUMPY, "|t| minorant slope unclipped"),
+    Mutation("numpy-cross-entropy-gradient", _CE, "ysum * exp(c - lse) - y, 0.0)",
+             "ysum * exp(c - lse) - 1.5 * y, 0.0)", _NUMPY,
              "cross-entropy tangent: wrong gradient"),
-    Mutation("numpy-l2-overestimate", _AN,
-             "regk = (lam1 * sg * bc + lam2 * bc * bc).sum(axis=1)",
-             "regk = (lam1 * sg * bc + lam2 * (bc * bc + br * br)).sum(axis=1)", _NUMPY,
-             "l2 minorant overestimated"),
-    # ----- rounding margins (shared by both backends)
-    Mutation("margin-node-slack", _MG, "node_slack[v] = float(8.0 * (deg + 10) * _U * ts)",
-             "node_slack[v] = 0.0", _NODE_SLACK,
+    Mutation("numpy-l2-overestimate", _L2, "return 2.0 * c, c * c",
+             "return 2.0 * c, c * c + r * r", _NUMPY, "l2 minorant overestimated"),
+    # ----- rounding margins (kernels/margins.py, shared by both backends)
+    Mutation("margin-node-slack", _MG, "node_s[v] = float(8.0 * (deg + 10) * _U * ts)",
+             "node_s[v] = 0.0", _NODE_SLACK,
              "node rounding slack set to 0 (planted bug of the issue)"),
-    Mutation("margin-activation-slack", _MG, "act_slack[v] = float(80.0 * _U * (T[v] + 1.0)",
-             "act_slack[v] = float(0.0 * _U * (T[v] + 1.0)", _RELAX,
+    Mutation("margin-activation-slack", _MG, "80.0 * _U * (T[v] + 1.0)",
+             "0.0 * _U * (T[v] + 1.0)", _RELAX,
              "activation rounding slack set to 0 (planted bug of the issue)"),
     Mutation("margin-final", _MG,
              "return 4.0 * _U * (N + 3) * (D + N + 8 * m + 32) * total", "return 0.0 * total",
              _LANES, "final margin of the mean over the data set to 0"),
-    Mutation("interval-activation-slack", _IS, "act[i] = 16.0 * _U * max(1.0, s)",
+    Mutation("interval-activation-slack", _MG, "act[i] = 16.0 * _U * max(1.0, s)",
              "act[i] = 0.0 * _U * max(1.0, s)", f"{_ROUND} -k flat_parts",
              "interval bounds: tanh/ELU values not widened for libm's rounding"),
-    Mutation("interval-node-slack", _IS, "slack[i] = 2.5 * (len(v.inputs) + 3) * _U * s",
+    Mutation("interval-node-slack", _MG, "slack[i] = 2.5 * (len(v.inputs) + 3) * _U * s",
              "slack[i] = 0.0 * s", _NODE_SLACK, "interval node slack set to 0"),
     Mutation("interval-mean-slack", "src/lptrain/nn/intervals.py",
              "mean_slack = 2.5 * (D + 2) * _U * loss_magnitude(network, lo_)",
@@ -207,15 +294,16 @@ MUTATIONS: tuple[Mutation, ...] = (
              "return (np.minimum(np.minimum(p1, p2), np.minimum(p3, p4)),",
              "return (np.minimum(p1, p4),", f"{_INTV} -k numpy",
              "interval product: two corners ignored"),
-    Mutation("kernel-interval-product", _IS, '"sl += min(min(m1, m2), min(m3, m4))"',
+    Mutation("kernel-interval-product", _IK, '"sl += min(min(m1, m2), min(m3, m4))"',
              '"sl += min(m1, m4)"', f"{_INTV} -k numba-dense", "kernel interval product"),
-    Mutation("interval-abs-loss", "src/lptrain/nn/losses.py",
-             "mag_lo = np.where(dl > 0, dl, np.where(dh < 0, -dh, 0.0))",
-             "mag_lo = np.abs(dl)", f"{_INTV} -k numpy", "|z - y| lower end ignores 0"),
-    Mutation("interval-regularizer", "src/lptrain/nn/regularizers.py",
-             "mag_lo = np.where(lo > 0, lo, np.where(hi < 0, -hi, 0.0))",
-             "mag_lo = np.abs(0.5 * (lo + hi))", f"{_INTV} -k numpy",
-             "λR lower end at the centre"),
+    Mutation("interval-abs-loss", _ABS,
+             "return where(dl > 0.0, dl, where(dh < 0.0, -dh, 0.0)), maximum(",
+             "return absolute(dl), maximum(", f"{_INTV} -k numpy",
+             "|z - y| lower end ignores 0 (abs, quadratic and Huber intervals)"),
+    Mutation("interval-regularizer", _L1,
+             "return maximum(maximum(lo, -hi), 0.0), maximum(-lo, hi)",
+             "return maximum(0.5 * (lo + hi), -0.5 * (lo + hi)), maximum(-lo, hi)",
+             f"{_INTV} -k numpy", "λR (l1) lower end at the centre"),
     # ----- the LP dual bound
     Mutation("dual-final-slack", "src/lptrain/solver/certificate.py",
              "return float(np.nextafter(total - slack, -np.inf))", "return float(total)",
@@ -227,12 +315,12 @@ MUTATIONS: tuple[Mutation, ...] = (
              "return float(np.nextafter(f, -np.inf)) if Fraction(f) > value else f",
              "return f", _DUAL, "exact bound rounded to nearest, not down"),
     # ----- Lipschitz constants (§4): the a-priori guarantee and the theory checks
-    Mutation("lipschitz-quadratic-constant", "src/lptrain/nn/losses.py",
+    Mutation("lipschitz-quadratic-constant", _QUAD,
              "return 4.0 * m * (U + 1.0)", "return 2.0 * m * (U + 1.0)", _FD,
              "quadratic loss constant halved (caught by finite differences)"),
-    Mutation("lipschitz-value-bound", "src/lptrain/nn/lipschitz.py",
-             "b = sum(abs(c) * B[u] for u, _, c in v.inputs) + abs(bc)",
-             "b = 0.5 * (sum(abs(c) * B[u] for u, _, c in v.inputs) + abs(bc))", _FD,
+    Mutation("lipschitz-value-bound", _MG,
+             "b = sum(abs(c) * B[u] for u, _, c in v.inputs) + abs(v.bias[1])",
+             "b = 0.5 * (sum(abs(c) * B[u] for u, _, c in v.inputs) + abs(v.bias[1]))", _FD,
              "refined value bound B_v halved (caught by finite differences)"),
     Mutation("lipschitz-refined-term", "src/lptrain/nn/lipschitz.py",
              "s = sum(abs(c) * S[u] + (abs(c) * B[u] if p >= 0 else 0.0)",
@@ -257,9 +345,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("symmetry-sign", "src/lptrain/certify/symmetry.py",
              "for p in g.incoming for s in (-1.0, 1.0)]", "for p in g.incoming for s in (1.0,)]",
              _BNB, "only the +1 faces of each scaling group"),
-    Mutation("symmetry-homogeneous", "src/lptrain/certify/symmetry.py",
-             '_HOMOGENEOUS = ("relu", "leaky_relu", "identity")',
-             '_HOMOGENEOUS = ("relu", "leaky_relu", "identity", "tanh")', _BNB,
+    Mutation("symmetry-homogeneous", _TANH, '    key = "tanh"\n',
+             '    key = "tanh"\n    positively_homogeneous = True\n', _BNB,
              "tanh treated as positively homogeneous"),
     Mutation("symmetry-regularizer", "src/lptrain/certify/symmetry.py",
              "if regularizer is not None or network.constraint is not None:",
@@ -368,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.list:
         for m in chosen:
-            print(f"{m.name:34} {m.file:40} {m.why}")
+            print(f"{m.name:34} {m.file:48} {m.why}")
         print(f"{len(chosen)} mutations")
         return 0
     # SIGTERM unwinds like Ctrl-C: the running pytest is killed, the copy removed

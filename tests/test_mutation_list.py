@@ -33,11 +33,30 @@ def test_the_check_reports_stale_entries(tmp_path):
 def test_the_list_covers_every_soundness_critical_area():
     assert len(MUTATIONS) >= 25
     files = {m.file for m in MUTATIONS}
-    for path in ("certify/_affine_source.py", "certify/_affine_numpy.py", "certify/_margins.py",
-                 "nn/intervals.py", "nn/_interval_source.py", "solver/certificate.py",
+    for path in ("kernels/affine.py", "kernels/margins.py", "kernels/interval.py",
+                 "certify/_affine_numpy.py", "nn/intervals.py", "solver/certificate.py",
                  "certify/bnb.py", "certify/symmetry.py", "discretize.py", "certify/lazy.py",
-                 "certify/boxes.py"):
+                 "certify/boxes.py", "nn/lipschitz.py", "components/loss.py"):
         assert f"src/lptrain/{path}" in files, path
+    # every component whose relaxation, minorant or interval bound a kernel uses (the
+    # identity is passed through untouched)
+    for name in ("relu", "leaky_relu", "step", "hard_tanh", "tanh", "elu", "softplus"):
+        assert f"src/lptrain/components/activations/{name}.py" in files, name
+    for name in ("abs", "quadratic", "hinge", "huber", "cross_entropy", "hamming"):
+        assert f"src/lptrain/components/losses/{name}.py" in files, name
+    for name in ("l1", "l2"):
+        assert f"src/lptrain/components/regularizers/{name}.py" in files, name
+
+
+def test_both_readings_of_the_shared_definitions_are_checked():
+    """A component definition is read as numpy and as kernel source: for the relaxations
+    and minorants the list mutates, both the numpy and the numba cells must catch it."""
+    by_change: dict[tuple[str, str], set[str]] = {}
+    for m in MUTATIONS:
+        if "/components/" in m.file and m.name.startswith(("kernel-", "numpy-")):
+            by_change.setdefault((m.file, m.old), set()).add(m.name.split("-")[0])
+    both = [k for k, v in by_change.items() if v == {"kernel", "numpy"}]
+    assert len(both) >= 10, sorted(by_change)
 
 
 @pytest.mark.parametrize("m", MUTATIONS, ids=lambda m: m.name)

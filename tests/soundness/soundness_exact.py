@@ -1,6 +1,6 @@
 """Exact arithmetic for the floating-point tests: every float is a dyadic rational, so the
 risk of a network built from rational operations (ReLU, leaky ReLU, hard tanh, step,
-identity; abs, quadratic, hinge and Hamming losses; ℓ1 and ℓ2 regularizers) is computed
+identity; abs, quadratic, hinge, Huber and Hamming losses; ℓ1 and ℓ2 regularizers) is computed
 exactly with :class:`fractions.Fraction`. exp, log and tanh (ELU, softplus, tanh,
 cross-entropy) are evaluated with 60 significant digits (``decimal``), exact for the purpose
 of comparing with float64 results (whose rounding is ~1e-16).
@@ -14,8 +14,8 @@ from fractions import Fraction
 import numpy as np
 from soundness_oracle import spec_of
 
-__all__ = ["F", "exact_activation", "exact_exp", "exact_log", "exact_outputs", "exact_risk",
-           "exact_tanh"]
+__all__ = ["F", "exact_activation", "exact_exp", "exact_log", "exact_loss", "exact_outputs",
+           "exact_risk", "exact_tanh"]
 
 
 def F(x: float) -> Fraction:  # noqa: N802 - the usual name for an exact value
@@ -84,14 +84,23 @@ def exact_outputs(net, x: np.ndarray, phi: np.ndarray) -> list[Fraction]:
     return [z[o] for o in net.outputs]
 
 
-def _loss(name: str, z: list[Fraction], y: list[Fraction]) -> Fraction:
+def _huber(t: Fraction, delta: Fraction) -> Fraction:
+    return t * t / 2 if abs(t) <= delta else delta * (abs(t) - delta / 2)
+
+
+def exact_loss(spec: str, z: list[Fraction], y: list[Fraction]) -> Fraction:
+    """ℓ(z, y) exactly for one data point (loss spec, parameter included)."""
+    name, _, param = spec.partition(":")
     if name == "abs":
         return sum((abs(a - b) for a, b in zip(z, y, strict=True)), Fraction(0))
     if name == "quadratic":
         return sum(((a - b) ** 2 for a, b in zip(z, y, strict=True)), Fraction(0))
-    if name == "hinge":
-        return max(Fraction(1) - sum((a * b for a, b in zip(z, y, strict=True)),
-                                     Fraction(0)), Fraction(0))
+    if name == "hinge":  # the sum of per-output hinges (SPEC §5; one output: the binary hinge)
+        return sum((max(Fraction(1) - a * b, Fraction(0)) for a, b in zip(z, y, strict=True)),
+                   Fraction(0))
+    if name == "huber":
+        delta = F(float(param or 1.0))
+        return sum((_huber(a - b, delta) for a, b in zip(z, y, strict=True)), Fraction(0))
     if name == "hamming":
         return Fraction(sum(a != b for a, b in zip(z, y, strict=True)))
     if name == "cross_entropy":
@@ -104,7 +113,7 @@ def _loss(name: str, z: list[Fraction], y: list[Fraction]) -> Fraction:
 def exact_risk(net, loss: str, X: np.ndarray, Y: np.ndarray, phi: np.ndarray,
                regularizer: str | None = None) -> Fraction:
     """``(1/D) Σ_d ℓ(f(x_d, φ), y_d) + λR(φ)`` exactly."""
-    total = sum((_loss(loss.split(":")[0], exact_outputs(net, x, phi), [F(v) for v in y])
+    total = sum((exact_loss(loss, exact_outputs(net, x, phi), [F(v) for v in y])
                  for x, y in zip(X, Y, strict=True)), Fraction(0))
     value = total / len(X)
     if regularizer is not None:

@@ -14,7 +14,9 @@ file (if it takes a parameter, :data:`PARAM_SPECS` may name a non-default one; t
 * numba backend (the kernel ``backend="auto"`` runs): generated kernels cost about 1.3 s of
   compilation per parameter and 1 s per node on a cold cache, so the matrix compiles
   ``max(#kinds, #losses)`` kernels: kernel i pairs kind ``i mod #kinds`` with loss
-  ``i mod #losses``, and its network mixes every activation over its hidden nodes. Every
+  ``i mod #losses`` (hinge and the loss of the two-output kind "multi" swapped, so that the
+  multi-class hinge is in a kernel), and its network mixes every activation over its
+  hidden nodes. Every
   activation meets every kind and every loss, every regularizer meets every kind and loss
   (regularizers are run-time arguments of the same kernel), and numba is compared with
   numpy on every box. The loss × kind product is covered on numpy.
@@ -197,7 +199,11 @@ def mixed_outputs(loss: str, i: int) -> str | tuple[str, ...]:
 
 def numba_cases() -> list[Case]:
     """The covering of the numba kernels (module docstring): one mixed network each."""
-    acts, ls = activation_specs(), loss_specs()
+    acts, ls = activation_specs(), list(loss_specs())
+    # hinge's multi-class form (one hinge per output, ±1 one-vs-rest labels) shows only
+    # with m > 1: it takes the slot of the two-output kind "multi"
+    i, j = ls.index("hinge"), ARCH_KINDS.index("multi")
+    ls[i], ls[j] = ls[j], ls[i]
     out = []
     for i in range(max(len(ARCH_KINDS), len(ls))):
         kind, loss = ARCH_KINDS[i % len(ARCH_KINDS)], ls[i % len(ls)]

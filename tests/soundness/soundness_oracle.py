@@ -111,8 +111,9 @@ def loss_oracle(spec: str) -> LossFn:
         "abs": lambda zs, ys: _sum([np.abs(z - y) for z, y in zip(zs, ys, strict=True)]),
         "quadratic": lambda zs, ys: _sum([(z - y) * (z - y)
                                           for z, y in zip(zs, ys, strict=True)]),
-        "hinge": lambda zs, ys: np.maximum(
-            LD(1) - _sum([z * y for z, y in zip(zs, ys, strict=True)]), LD(0)),
+        # the sum of per-output hinges (SPEC §5; one output: the binary hinge)
+        "hinge": lambda zs, ys: _sum([np.maximum(LD(1) - z * y, LD(0))
+                                      for z, y in zip(zs, ys, strict=True)]),
         "cross_entropy": _cross_entropy,
         "hamming": lambda zs, ys: _sum([(z != y).astype(LD)
                                         for z, y in zip(zs, ys, strict=True)]),

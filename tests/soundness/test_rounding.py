@@ -11,7 +11,7 @@ the margin it exercises is removed (``python tests/mutation_check.py -k margin -
   (upper bound of the interval), on the generated kernels whose data sums run as
   sequential vector lanes: the final margin / the interval slack of the mean cover it;
 * every activation relaxation encloses the activation in exact arithmetic up to its
-  activation slack (the numpy relaxations and the kernel's ``relax_*`` helpers);
+  activation slack (each activation's ``relax`` read as numpy and as kernel source);
 * point boxes of the matrix's networks: the bound lies below the exact risk;
 * the LP dual bound: the floating-point bound lies below the exact weak-duality bound
   (cancellation in the final sum, a reduced cost that rounds to zero), and the exact bound
@@ -130,28 +130,49 @@ def _ranges(rng, n=600):
     return np.clip(lo, -7, 7), np.clip(hi, -7, 7)
 
 
+def relax_module():
+    """One compiled module with a numba function per activation of the matrix, each the
+    kernel reading of the activation's ``relax`` (the fragment the affine kernel inlines)
+    looped over arrays of ranges."""
+    from soundness_matrix import activation_specs
+
+    from lptrain import kernels
+    from lptrain.components import _dsl
+    from lptrain.nn import get_activation
+
+    src = ["import math\nfrom numba import njit\n"]
+    for k, spec in enumerate(activation_specs()):
+        names = iter(f"t{i}" for i in range(10**6))
+        lines, exprs = _dsl.fragment(get_activation(spec).relax, "lo", "hi",
+                                     fresh=lambda names=names: next(names))
+        body = ["lo = lo_[i]", "hi = hi_[i]", *lines]
+        body += [f"out[{j}, i] = {e}" for j, e in enumerate(exprs)]
+        src.append(f"\n\n@njit(cache=True, error_model='numpy')\ndef relax{k}(lo_, hi_, out):\n"
+                   "    for i in range(lo_.shape[0]):\n"
+                   + "\n".join("        " + b for b in body) + "\n")
+    return kernels.compile_source("".join(src))
+
+
 def _relaxers(backend):
-    """``spec -> f(lo, hi) -> (λ, β_lo, β_hi)`` arrays; numpy's ``relax`` or the kernel's
-    ``relax_*`` helpers (private API: retarget when the relaxations move into components)."""
+    """``spec -> f(lo, hi) -> (λ, β_lo, β_hi)`` arrays: the activation's relaxation read as
+    numpy (``relax``) or as the generated kernel source (:func:`relax_module`)."""
+    from soundness_matrix import activation_specs
+
     from lptrain.certify._affine_numpy import relax
     from lptrain.nn import get_activation
     if backend == "numpy":
         return lambda spec: (lambda lo, hi: relax(get_activation(spec), lo, hi))
-    from lptrain.certify._affine_source import affine_source
-    from lptrain.certify._margins import static_margins
-    from lptrain.nn import get_loss
-    from lptrain.nn._codegen import compile_source
-    net = dense([1, 1])
-    mod = compile_source(affine_source(net, get_loss("abs"), static_margins(net, get_loss("abs"))))
+    mod = relax_module()
+    index = {spec: k for k, spec in enumerate(activation_specs())}
 
     def make(spec):
-        act = get_activation(spec)
-        fn = getattr(mod, f"relax_{act.name}")
-        extra = (act.alpha,) if act.name in ("leaky_relu", "elu") else ()
+        fn = getattr(mod, f"relax{index[spec]}")
 
         def f(lo, hi):
-            out = np.array([fn(float(a), float(b), *extra) for a, b in zip(lo, hi, strict=True)])
-            return out[:, 0], out[:, 1], out[:, 2]
+            out = np.empty((3, lo.size))
+            fn(np.ascontiguousarray(lo, dtype=np.float64),
+               np.ascontiguousarray(hi, dtype=np.float64), out)
+            return out[0], out[1], out[2]
         return f
     return make
 
@@ -160,7 +181,7 @@ def _relaxers(backend):
 def test_relaxations_enclose_the_activation_up_to_the_activation_slack(backend):
     from soundness_matrix import activation_specs
 
-    from lptrain.certify._margins import static_margins
+    from lptrain.kernels import static_margins
     from lptrain.nn import get_loss
     make = _relaxers(_backend(backend))
     rng = np.random.default_rng(seed("relax-exact", backend))
@@ -172,9 +193,11 @@ def test_relaxations_enclose_the_activation_up_to_the_activation_slack(backend):
         lo, hi = _ranges(rng)
         lam, bl, bh = make(spec)(lo, hi)
         worst = Fraction(0)
+        inner = rng.uniform(0, 1, (lo.size, 8))  # where a(x) - λx has its extremes, unknown here
         for i in range(lo.size):
             L, H = F(lo[i]), F(hi[i])
-            for x in (L, H, (L + H) / 2, L + (H - L) / 7):
+            for x in (L, H, (L + H) / 2, L + (H - L) / 7,
+                      *(L + (H - L) * F(t) for t in inner[i])):
                 a = exact_activation(spec, x)
                 below = F(lam[i]) * x + F(bl[i]) - a      # > 0: the lower line is above a
                 above = a - F(lam[i]) * x - F(bh[i])      # > 0: the upper line is below a
