@@ -289,9 +289,12 @@ def params_from_state_dict(state: Mapping[str, Any], network: Network) -> np.nda
     names = ({k: k for k in keys} if set(keys) == set(group_names)
              else _sequential_names(keys, network))
     if names is None or sorted(names.values()) != sorted(group_names):
+        got = [tuple(np.shape(state[k])) for k in state]
+        want = [tuple(shape) for _, shape in network.groups]
         raise InvalidInputError(
-            f"the state_dict's names {keys} match neither the network's groups {group_names} "
-            "nor the nn.Sequential naming of its layers ('0.weight', '0.bias', '2.weight', ...)")
+            f"the state_dict's names {keys} (shapes {got}) match neither the network's groups "
+            f"{group_names} (shapes {want}) nor the nn.Sequential naming of its layers "
+            "('0.weight', '0.bias', '2.weight', ...): is it the network's architecture?")
     arrays = {names[k]: _to_numpy(v, k) for k, v in state.items()}
     raw = []
     for (name, shape), key in zip(network.groups, group_names, strict=True):
@@ -331,10 +334,13 @@ def _checked_arrays(arrays: Mapping[str, Any], p: Path) -> dict[str, np.ndarray]
         try:
             arr = np.asarray(value)
         except ValueError:
-            raise InvalidInputError(f"{p}: {key} is a ragged nested list (rows of different "
-                                    "lengths); give a flat list of N numbers or arrays of the "
-                                    "group shapes") from None
-        out[str(key)] = _to_numpy(arr, f"{p.name}: {key}")
+            raise InvalidInputError(f"weights file {p}: {key} is a ragged nested list (rows "
+                                    "of different lengths); give a flat list of N numbers or "
+                                    "arrays of the group shapes") from None
+        try:
+            out[str(key)] = _to_numpy(arr, str(key))
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"weights file {p}: {exc}") from None
     return out
 
 
@@ -379,11 +385,15 @@ def read_weights(path: str | os.PathLike[str]) -> Any:
     except ImportError:
         raise
     except Exception as exc:  # torch's UnpicklingError, zip/OS errors
-        first = str(exc).splitlines()[0] if str(exc) else ""
+        text = str(exc)
+        found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", text)
+        why = (f"it holds a {found.group(1)}, which is neither a tensor nor one of the torch.nn "
+               f"layers {', '.join(_MODULE_CLASSES)}" if found
+               else f"{type(exc).__name__}: {text.splitlines()[0].split('. ')[0] if text else ''}")
         raise FileFormatError(
-            f"cannot read weights from {p}: {type(exc).__name__}: {first} (read with "
-            "weights_only=True: a state_dict, or an nn.Sequential of torch.nn layers; save "
-            "other models with torch.save(model.state_dict(), path))") from None
+            f"cannot read weights from {p} ({why}); it is read with weights_only=True (no code "
+            "from the file runs): save the model with torch.save(model.state_dict(), path) and "
+            "give the architecture with --arch / the network") from None
     if type(obj).__name__ == "Sequential" and hasattr(obj, "state_dict"):
         return obj
     if not isinstance(obj, Mapping):
@@ -430,6 +440,15 @@ def params_from_file(path: str | os.PathLike[str], network: Network) -> np.ndarr
     [0.5, 0.25]
     """
     arrays = read_weights(path)
+    try:
+        return _params_of(arrays, network, path)
+    except InvalidInputError as exc:
+        if str(exc).startswith(str(path)):
+            raise
+        raise InvalidInputError(f"weights file {path}: {exc}") from None
+
+
+def _params_of(arrays: Any, network: Network, path: str | os.PathLike[str]) -> np.ndarray:
     if not isinstance(arrays, Mapping):
         return from_torch(arrays, network)
     group_names = {name for name, _ in network.groups}
