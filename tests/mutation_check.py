@@ -92,6 +92,8 @@ _IS = "src/lptrain/nn/_interval_source.py"
 # * the interval loss slack (``loss_slack``) and the regularizer slack of ``risk_interval``:
 #   the output's node slack widens the loss's arguments by more than the loss's own
 #   rounding, and the slack of the mean exceeds the rounding of λR for any λN² < 15.
+_CERTIFY_CLI = "tests/cli/test_cli_certify_models.py"
+
 MUTATIONS: tuple[Mutation, ...] = (
     # ----- activation relaxations in the generated kernel (what backend="auto" runs)
     Mutation("kernel-relu-offset", _AS,
@@ -284,6 +286,22 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("lazy-threshold", "src/lptrain/certify/lazy.py", "lambda: master.t - tol,",
              "lambda: master.t - 0.05,", f"{_LAZY} -k numpy",
              "pricing prunes boxes that may hold an improving column"),
+    # the CLI wiring of foreign models (issue 12): what certify reads, certifies and writes
+    Mutation("cli-certify-box-ignored", "src/lptrain/cli/_certify.py",
+             "                           box=args.box)", "                           box=1.0)",
+             _CERTIFY_CLI, "--box R certifies over the unit box"),
+    Mutation("cli-certify-output-given-params", "src/lptrain/cli/_certify.py",
+             "return ModelFile(prob[\"network\"], np.asarray(cert.phi, dtype=np.float64),",
+             "return ModelFile(prob[\"network\"], np.asarray(prob[\"params\"], dtype=float),",
+             _CERTIFY_CLI, "-o writes the given model, not the best one found"),
+    Mutation("cli-certify-data-units-unscaled", "src/lptrain/cli/_certify.py",
+             'out["data_units"] = data_units(str(prob["loss"]), prob["scaler_y"], out,',
+             'out["data_units"] = data_units(str(prob["loss"]), None, out,', _CERTIFY_CLI,
+             "gaps in the data's units without undoing the target scaling"),
+    Mutation("torch-sequential-order", "src/lptrain/torch/weights.py",
+             "    order = sorted({int(m.group(\"index\")) for m in matches if m})",
+             "    order = sorted({int(m.group(\"index\")) for m in matches if m}, reverse=True)",
+             _CERTIFY_CLI, "nn.Sequential layers matched to the wrong groups"),
 )
 
 
