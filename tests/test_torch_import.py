@@ -154,7 +154,7 @@ def test_pt_and_npz_files(tmp_path):
     with pytest.raises(InvalidInputError, match="followed by tanh but the network's hidden"):
         params_from_file(tmp_path / "tanh.pt", net)
     torch.save(_Custom(), tmp_path / "custom.pt")  # a class of its own: weights_only refuses
-    with pytest.raises(FileFormatError, match="it holds a test_torch_import._Custom, which is neither"):
+    with pytest.raises(FileFormatError, match="holds a test_torch_import._Custom, which is"):
         load_weights(tmp_path / "custom.pt")
     torch.save(torch.zeros(3), tmp_path / "tensor.pt")
     with pytest.raises(InvalidInputError, match="holds a Tensor, not a state_dict"):
