@@ -141,6 +141,8 @@ _MULTI_HINGE = f'{_BOX} -k "numpy-multi-hinge or numpy-dag-hinge"'
 # range (``kernel-softplus-tangent-slope`` is caught by the network cells, not by the
 # relaxation test at random ranges). The per-output hinge minorant holds for any slope λ
 # in [0, 1] (``max(u, 0) >= λu``), so a wrong range of ``1 - z_j y_j`` is equivalent too.
+_CERTIFY_CLI = "tests/cli/test_cli_certify_models.py"
+
 MUTATIONS: tuple[Mutation, ...] = (
     # ----- activation relaxations (component definitions; numba cells of the matrix)
     Mutation("kernel-relu-offset", _RELU, "-lam * lo, 0.0)", "-0.5 * lam * lo, 0.0)",
@@ -371,6 +373,22 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("lazy-threshold", "src/lptrain/certify/lazy.py", "lambda: master.t - tol,",
              "lambda: master.t - 0.05,", f"{_LAZY} -k numpy",
              "pricing prunes boxes that may hold an improving column"),
+    # the CLI wiring of foreign models (issue 12): what certify reads, certifies and writes
+    Mutation("cli-certify-box-ignored", "src/lptrain/cli/_certify.py",
+             "                           box=args.box)", "                           box=1.0)",
+             _CERTIFY_CLI, "--box R certifies over the unit box"),
+    Mutation("cli-certify-output-given-params", "src/lptrain/cli/_certify.py",
+             "return ModelFile(prob[\"network\"], np.asarray(cert.phi, dtype=np.float64),",
+             "return ModelFile(prob[\"network\"], np.asarray(prob[\"params\"], dtype=float),",
+             _CERTIFY_CLI, "-o writes the given model, not the best one found"),
+    Mutation("cli-certify-data-units-unscaled", "src/lptrain/cli/_certify.py",
+             'out["data_units"] = data_units(str(prob["loss"]), prob["scaler_y"], out,',
+             'out["data_units"] = data_units(str(prob["loss"]), None, out,', _CERTIFY_CLI,
+             "gaps in the data's units without undoing the target scaling"),
+    Mutation("torch-sequential-order", "src/lptrain/torch/weights.py",
+             "    order = sorted({int(m.group(\"index\")) for m in matches if m})",
+             "    order = sorted({int(m.group(\"index\")) for m in matches if m}, reverse=True)",
+             _CERTIFY_CLI, "nn.Sequential layers matched to the wrong groups"),
 )
 
 

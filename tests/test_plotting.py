@@ -11,6 +11,7 @@ from lptrain.errors import OutputError  # noqa: E402
 from lptrain.estimators import LPTrainer  # noqa: E402
 from lptrain.plotting import (  # noqa: E402
     bounds_figure,
+    certificate_figure,
     fit_figure,
     plot_bounds,
     plot_fit,
@@ -108,3 +109,17 @@ def test_files_are_written_atomically(tmp_path, monkeypatch):
         save_figure(fig, path)
     assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == [
         "fit.png"]
+
+
+def test_certificate_figure_draws_the_fit_and_the_history_it_is_given():
+    X = np.linspace(-1, 1, 7)[:, None]
+    hist = [(0.0, -1.0, 0.5), (0.1, 0.2, 0.4), (0.3, 0.39, 0.4)]
+    fig = certificate_figure(hist, X, X[:, 0], lambda A: 0.5 * A[:, 0],
+                             baseline=lambda A: A[:, 0], title="t")
+    fit, bounds, gap = fig.axes[:3]
+    assert fit.collections[0].get_offsets().shape == (7, 2)
+    assert len(fit.lines) == 2  # the model and the baseline
+    lower = [ln for ln in bounds.lines if ln.get_label() == "certified lower bound"][0]
+    assert lower.get_ydata().tolist() == [-1.0, 0.2, 0.39]
+    assert gap.get_yscale() == "log"
+    assert len(certificate_figure(None, X, X[:, 0], lambda A: A[:, 0]).axes) == 1

@@ -130,6 +130,12 @@ def test_bad_state_dicts(state, message):
         params_from_state_dict(state, dense([2, 3, 1]))
 
 
+class _Custom(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(2, 1)
+
+
 def test_pt_and_npz_files(tmp_path):
     model = _seq(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
     net = dense([2, 3, 1])
@@ -140,14 +146,27 @@ def test_pt_and_npz_files(tmp_path):
     np.testing.assert_array_equal(params_from_file(tmp_path / "w.npz", net), want)
     np.savez(tmp_path / "v.npz", params=want)
     np.testing.assert_array_equal(params_from_file(tmp_path / "v.npz", net), want)
-    torch.save(model, tmp_path / "whole.pt")  # a pickled module: weights_only refuses it
-    with pytest.raises(FileFormatError, match="a whole pickled model is refused"):
-        load_weights(tmp_path / "whole.pt")
+    torch.save(model, tmp_path / "whole.pt")  # an nn.Sequential of torch.nn layers: read
+    np.testing.assert_array_equal(params_from_file(tmp_path / "whole.pt", net), want)
+    assert sorted(load_weights(tmp_path / "whole.pt")) == sorted(model.state_dict())
+    tanh = _seq(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
+    torch.save(tanh, tmp_path / "tanh.pt")  # ... and its activations checked
+    with pytest.raises(InvalidInputError, match="followed by tanh but the network's hidden"):
+        params_from_file(tmp_path / "tanh.pt", net)
+    torch.save(_Custom(), tmp_path / "custom.pt")  # a class of its own: weights_only refuses
+    with pytest.raises(FileFormatError, match="holds a test_torch_import._Custom, which is"):
+        load_weights(tmp_path / "custom.pt")
+    torch.save(torch.zeros(3), tmp_path / "tensor.pt")
+    with pytest.raises(InvalidInputError, match="holds a Tensor, not a state_dict"):
+        load_weights(tmp_path / "tensor.pt")
+    np.savez(tmp_path / "nan.npz", params=np.array([0.5, np.nan]))
+    with pytest.raises(InvalidInputError, match="contains NaN or inf"):
+        load_weights(tmp_path / "nan.npz")
     torch.save({"model": model.state_dict(), "epoch": 3}, tmp_path / "ckpt.pt")
     with pytest.raises(InvalidInputError, match="are not tensors; save the model's state_dict"):
         load_weights(tmp_path / "ckpt.pt")
     np.savez(tmp_path / "obj.npz", params=np.array([object()], dtype=object))
-    with pytest.raises(FileFormatError, match="cannot read weights"):
+    with pytest.raises(FileFormatError, match="obj.npz is not a readable .npz file"):
         load_weights(tmp_path / "obj.npz")
     with pytest.raises(InvalidInputError, match="holds 3 parameters but the network has N=13"):
         np.savez(tmp_path / "short.npz", params=np.zeros(3))

@@ -13,9 +13,9 @@ Agg backend, no display).
 
 :func:`plot_bounds` / :func:`bounds_figure` draw a branch-and-bound certificate's history
 ``(seconds, lower bound, best value)``: the two bounds closing over time and the gap on a
-log scale. :func:`plot_training` puts a fitted estimator's fit and (when it has one) its
-bound history side by side — what ``lptrain train --gap --plot`` and ``lptrain certify
---plot`` draw.
+log scale. :func:`plot_certificate` puts a model's fit and a certificate's bound history
+side by side (``lptrain certify --plot``); :func:`plot_training` does so for a fitted
+estimator (``lptrain train --gap --plot``, ``lptrain demo``).
 
 Figures are drawn on a standalone ``matplotlib.figure.Figure`` (no pyplot state), so
 plotting is safe in scripts, tests and threads; files are written atomically (a complete
@@ -34,8 +34,9 @@ import numpy as np
 
 from lptrain._io import atomic_write_bytes
 
-__all__ = ["plot_fit", "fit_figure", "plot_bounds", "bounds_figure", "plot_training",
-           "training_figure", "save_figure", "require_matplotlib"]
+__all__ = ["plot_fit", "fit_figure", "plot_bounds", "bounds_figure", "plot_certificate",
+           "certificate_figure", "plot_training", "training_figure", "save_figure",
+           "require_matplotlib"]
 
 Predictor = Callable[[np.ndarray], np.ndarray]
 
@@ -243,27 +244,72 @@ def plot_bounds(path: str | os.PathLike[str], cert: Any, *, target_gap: float | 
                        path)
 
 
-def training_figure(model: Any, X: Any, y: Any, *, title: str | None = None,
-                    feature_names: Sequence[str] | None = None,
-                    target_names: Sequence[str] | None = None,
-                    baseline: Predictor | None = None, baseline_label: str = "SGD") -> Any:
-    """A fitted estimator's picture: its fit (or decision regions) and, when it ran a branch
-    and bound (``a_posteriori_``), the bounds closing over time and the gap."""
-    post = getattr(model, "a_posteriori_", None)
-    classes = list(model.classes_) if getattr(model, "labels_", None) is not None else None
-    fig = _new_figure(15.0 if post is not None else 6.4, 4.6)
-    cols = 3 if post is not None else 1
+def certificate_figure(cert: Any, X: Any, y: Any, predict: Predictor, *,
+                       classes: Sequence[Any] | None = None,
+                       baseline: Predictor | None = None, label: str = "lptrain",
+                       baseline_label: str = "SGD", title: str | None = None,
+                       feature_names: Sequence[str] | None = None,
+                       target_names: Sequence[str] | None = None, units: str = "") -> Any:
+    """A model's fit (or decision regions) and, when ``cert`` (an
+    :class:`~lptrain.certify.ERMCertificate`, or None) is given, the bounds of its branch and
+    bound closing over time and the gap: what ``lptrain certify --plot`` and ``lptrain train
+    --gap --plot`` draw.
+
+    Examples
+    --------
+    >>> import pytest; _ = pytest.importorskip("matplotlib")
+    >>> X = np.linspace(-1, 1, 5)[:, None]
+    >>> fig = certificate_figure([(0.0, -1.0, 0.5), (0.2, 0.3, 0.4)], X, X[:, 0],
+    ...                          lambda A: A[:, 0])
+    >>> [ax.get_ylabel() for ax in fig.axes]
+    ['y0', 'empirical risk', 'certified gap']
+    """
+    fig = _new_figure(15.0 if cert is not None else 6.4, 4.6)
+    cols = 3 if cert is not None else 1
     ax = fig.add_subplot(1, cols, 1)
-    _draw_fit(ax, fig, X, y, model.predict, classes, baseline, "lptrain", baseline_label,
-              feature_names or getattr(model, "feature_names_", None),
-              target_names or getattr(model, "target_names_", None))
-    if post is not None:
-        units = " (scaled units)" if getattr(model, "scaler_y_", None) is not None else ""
-        _draw_bounds(fig.add_subplot(1, cols, 2), fig.add_subplot(1, cols, 3), post,
-                     post.target_gap, units)
+    _draw_fit(ax, fig, X, y, predict, classes, baseline, label, baseline_label,
+              feature_names, target_names)
+    if cert is not None:
+        _draw_bounds(fig.add_subplot(1, cols, 2), fig.add_subplot(1, cols, 3), cert,
+                     getattr(cert, "target_gap", None), units)
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
+
+
+def plot_certificate(path: str | os.PathLike[str], cert: Any, X: Any, y: Any,
+                     predict: Predictor, **options: Any) -> Path:
+    """Write :func:`certificate_figure` as a PNG (atomically); ``options`` as there.
+
+    Examples
+    --------
+    >>> import pytest; _ = pytest.importorskip("matplotlib")
+    >>> import tempfile, pathlib
+    >>> X = np.linspace(-1, 1, 5)[:, None]
+    >>> p = plot_certificate(pathlib.Path(tempfile.mkdtemp()) / "c.png",
+    ...                      [(0, -1, 1), (1, 0, 0.5)], X, X[:, 0], lambda A: A[:, 0])
+    >>> p.stat().st_size > 1000
+    True
+    """
+    return save_figure(certificate_figure(cert, X, y, predict, **options), path)
+
+
+def training_figure(model: Any, X: Any, y: Any, *, title: str | None = None,
+                    feature_names: Sequence[str] | None = None,
+                    target_names: Sequence[str] | None = None,
+                    baseline: Predictor | None = None, baseline_label: str = "SGD",
+                    label: str = "lptrain") -> Any:
+    """A fitted estimator's picture (:func:`certificate_figure`): its fit (or decision
+    regions) and, when it ran a branch and bound (``a_posteriori_``), the bounds closing
+    over time and the gap."""
+    post = getattr(model, "a_posteriori_", None)
+    classes = list(model.classes_) if getattr(model, "labels_", None) is not None else None
+    units = " (scaled units)" if getattr(model, "scaler_y_", None) is not None else ""
+    return certificate_figure(
+        post, X, y, model.predict, classes=classes, baseline=baseline, label=label,
+        baseline_label=baseline_label, title=title,
+        feature_names=feature_names or getattr(model, "feature_names_", None),
+        target_names=target_names or getattr(model, "target_names_", None), units=units)
 
 
 def plot_training(path: str | os.PathLike[str], model: Any, X: Any, y: Any,

@@ -199,6 +199,26 @@ def _param_files(folder: Path) -> None:
     }.items():
         (folder / name).write_text(text)
     (folder / "w.txt").write_text("0.5 -0.25 0.1\n")
+    np.savez(folder / "w_seq.npz", **{"0.weight": phi[None, :2], "0.bias": phi[2:]})
+    _torch_files(folder)
+
+
+def _torch_files(folder: Path) -> None:
+    """``.pt`` files (when PyTorch is installed): a state_dict, a tensor, whole modules."""
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.manual_seed(0)
+    lin = torch.nn.Sequential(torch.nn.Linear(2, 1))
+    torch.save(lin.state_dict(), folder / "w_sd.pt")
+    torch.save(torch.zeros(3), folder / "w_tensor.pt")
+    torch.save({"model": lin.state_dict(), "epoch": 3}, folder / "w_ckpt.pt")
+    torch.save(torch.nn.Sequential(torch.nn.Linear(2, 1), torch.nn.Tanh(), torch.nn.Linear(1, 1)),
+               folder / "w_tanh.pt")
+    torch.save(torch.nn.Sequential(torch.nn.Linear(2, 1), torch.nn.Sigmoid(),
+                                   torch.nn.Linear(1, 1)), folder / "w_sigmoid.pt")
+    (folder / "w_garbage.pt").write_bytes(b"PK\x03\x04 not a torch file")
 
 
 def snapshot(folder: Path) -> dict[str, str]:

@@ -11,6 +11,7 @@ folder byte for byte as it was (nothing written, half-written, or overwritten).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shlex
 
@@ -739,7 +740,7 @@ CASES = [
     ('model-certify-npz', 'certify poly.npz ok.csv',
      1, 'InvalidInputError',
      'poly.npz: without --arch, certify reads a model file written by lptrain (.json); for '
-     'foreign weights (.npz or .json arrays) give --arch and --loss'),
+     'foreign weights (.pt, .npz or .json arrays) give --arch and --loss'),
     ('poly-missing', 'train ok.csv --arch 2-1 --loss abs --bits 2 --polytope missing.npz',
      1, 'InvalidInputError', '--polytope missing.npz: no such file'),
     ('poly-folder', 'train ok.csv --arch 2-1 --loss abs --bits 2 --polytope adir',
@@ -800,7 +801,7 @@ CASES = [
     ('params-missing', 'certify missing.npz ok.csv --arch 2-1 --loss abs',
      1, 'InvalidInputError', 'model or params file missing.npz: no such file'),
     ('params-suffix', 'certify w.txt ok.csv --arch 2-1 --loss abs',
-     1, 'InvalidInputError', 'params file w.txt must end in .npz or .json'),
+     1, 'InvalidInputError', 'params file w.txt must end in .pt, .pth, .npz or .json'),
     ('params-truncated', 'certify w_trunc.npz ok.csv --arch 2-1 --loss abs',
      1, 'FileFormatError',
      'w_trunc.npz is not a readable .npz file (truncated or corrupt: File is not a zip file)'),
@@ -814,12 +815,12 @@ CASES = [
      'holds Python objects (dtype object), which would need pickle)'),
     ('params-complex', 'certify w_complex.npz ok.csv --arch 2-1 --loss abs',
      1, 'InvalidInputError',
-     'params file w_complex.npz: params holds complex numbers; parameters must be real'),
+     "weights file w_complex.npz: weight 'params' holds complex numbers; weights must be "
+     'real'),
     ('params-nan-npz', 'certify w_nan.npz ok.csv --arch 2-1 --loss abs',
-     1, 'InvalidInputError', 'params file w_nan.npz: params contains NaN or inf'),
+     1, 'InvalidInputError', "weights file w_nan.npz: weight 'params' contains NaN or inf"),
     ('params-strings-npz', 'certify w_str.npz ok.csv --arch 2-1 --loss abs',
-     1, 'InvalidInputError',
-     'params file w_str.npz: params must hold numbers; it holds <U1 values'),
+     1, 'InvalidInputError', "weights file w_str.npz: weight 'params' is not numeric (dtype <U1)"),
     ('params-huge-shape', 'certify w_bigshape.npz ok.csv --arch 2-1 --loss abs',
      1, 'FileFormatError',
      'w_bigshape.npz is not a readable .npz file (truncated or corrupt: member '
@@ -827,43 +828,47 @@ CASES = [
      'bytes)'),
     ('params-nan-json', 'certify w_nan.json ok.csv --arch 2-1 --loss abs',
      1, 'FileFormatError',
-     'params file w_nan.json is not valid JSON (NaN is not a JSON number (JSON has no NaN or '
-     'Infinity))'),
+     'weights file w_nan.json is not valid JSON (NaN is not a JSON number (JSON has no NaN '
+     'or Infinity))'),
     ('params-infinity-json', 'certify w_inf.json ok.csv --arch 2-1 --loss abs',
      1, 'FileFormatError',
-     'params file w_inf.json is not valid JSON (-Infinity is not a JSON number (JSON has no '
-     'NaN or Infinity))'),
+     'weights file w_inf.json is not valid JSON (-Infinity is not a JSON number (JSON has no'
+     ' NaN or Infinity))'),
     ('params-deep-json', 'certify w_deep.json ok.csv --arch 2-1 --loss abs',
-     1, 'FileFormatError', 'params file w_deep.json is nested too deeply to be a valid document'),
+     1, 'FileFormatError', 'weights file w_deep.json is nested too deeply to be a valid document'),
     ('params-huge-integer', 'certify w_bigint.json ok.csv --arch 2-1 --loss abs',
      1, 'FileFormatError',
-     'params file w_bigint.json is not valid JSON (Exceeds the limit (4300 digits) for integer '
-     'string conversion: value has 5000 digits; use sys.set_int_max_str_digits() to increase '
-     'the limit)'),
+     'weights file w_bigint.json is not valid JSON (Exceeds the limit (4300 digits) for '
+     'integer string conversion: value has 5000 digits; use sys.set_int_max_str_digits() to '
+     'increase the limit)'),
     ('params-wrong-count', 'certify w_wrongN.json ok.csv --arch 2-1 --loss abs',
      1, 'InvalidInputError', 'w_wrongN.json holds 2 parameters but the network has N=3'),
     ('params-strings-json', 'certify w_str.json ok.csv --arch 2-1 --loss abs',
-     1, 'InvalidInputError',
-     'params file w_str.json: params must hold numbers; it holds <U1 values'),
+     1, 'InvalidInputError', "weights file w_str.json: weight 'params' is not numeric (dtype <U1)"),
     ('params-ragged', 'certify w_ragged.json ok.csv --arch 2-1 --loss abs',
      1, 'InvalidInputError',
-     'params file w_ragged.json: params is a ragged nested list (rows of different lengths); '
-     'give a flat list of N numbers or arrays of the group shapes'),
+     'weights file w_ragged.json: params is a ragged nested list (rows of different '
+     'lengths); give a flat list of N numbers or arrays of the group shapes'),
     ('params-empty-object', 'certify w_empty.json ok.csv --arch 2-1 --loss abs',
      1, 'InvalidInputError',
-     "params file w_empty.json has no array 'layer1.weight'; the network's groups are "
-     "['layer1.weight', 'layer1.bias']"),
+     "weights file w_empty.json: the state_dict's names [] (shapes []) match neither the "
+     "network's groups ['layer1.weight', 'layer1.bias'] (shapes [(1, 2), (1,)]) nor the "
+     "nn.Sequential naming of its layers ('0.weight', '0.bias', '2.weight', ...): is it the "
+     "network's architecture?"),
     ('params-scalar', 'certify w_scalar.json ok.csv --arch 2-1 --loss abs',
      1, 'FileFormatError',
-     'params file w_scalar.json must hold a JSON list of numbers or an object of arrays; it '
-     'holds int'),
+     'weights file w_scalar.json must hold a JSON list of numbers or an object of arrays; it'
+     ' holds int'),
     ('params-group-missing', 'certify w_groups_missing.json ok.csv --arch 2-1 --loss abs',
      1, 'InvalidInputError',
-     "params file w_groups_missing.json has no array 'layer1.bias'; the network's groups are "
-     "['layer1.weight', 'layer1.bias']"),
+     "weights file w_groups_missing.json: the state_dict's names ['layer1.weight'] (shapes "
+     "[(1, 2)]) match neither the network's groups ['layer1.weight', 'layer1.bias'] (shapes "
+     "[(1, 2), (1,)]) nor the nn.Sequential naming of its layers ('0.weight', '0.bias', "
+     "'2.weight', ...): is it the network's architecture?"),
     ('params-group-shape', 'certify w_groups_shape.json ok.csv --arch 2-1 --loss abs',
      1, 'InvalidInputError',
-     'params file w_groups_shape.json: layer1.weight has shape (2,), expected (1, 2)'),
+     "weights file w_groups_shape.json: weight 'layer1.weight' has shape (2,); the network's"
+     ' layer1.weight needs (1, 2)'),
     ('tv-missing', 'achievable one.csv --arch 1-1 --loss abs --bits 2 --target-vector missing.txt',
      1, 'InvalidInputError', '--target-vector missing.txt: no such file'),
     ('tv-token', 'achievable one.csv --arch 1-1 --loss abs --bits 2 --target-vector tv_bad.txt',
@@ -958,6 +963,110 @@ CASES = [
      'first, or choose another path'),
     ('out-demo-out-dir-file', 'demo --quick --no-sgd --out-dir afile',
      1, 'InvalidInputError', '--out-dir afile: afile is a file, not a folder'),
+    # certify: the box, the search, the better model (-o) and the plot
+    ('usage-certify-box-zero', 'certify model.json ok.csv --box 0',
+     2, 'UsageError',
+     "argument --box: expected a number > 0; got '0' (see lptrain certify --help)"),
+    ('usage-certify-box-negative', 'certify model.json ok.csv --box -2',
+     2, 'UsageError',
+     "argument --box: expected a number > 0; got '-2' (see lptrain certify --help)"),
+    ('usage-certify-box-nan', 'certify model.json ok.csv --box nan',
+     2, 'UsageError',
+     "argument --box: expected a finite number; got 'nan' (see lptrain certify --help)"),
+    ('usage-certify-box-text', 'certify model.json ok.csv --box big',
+     2, 'UsageError', "argument --box: expected a number; got 'big' (see lptrain certify --help)"),
+    ('usage-certify-method-choice', 'certify model.json ok.csv --method best',
+     2, 'UsageError',
+     "argument --method: invalid choice: 'best' (choose from 'auto', 'patterns', 'boxes') (see "
+     'lptrain certify --help)'),
+    ('value-certify-patterns-tanh',
+     'certify w.npz ok.csv --arch 2-1 --activation tanh --loss abs --method patterns',
+     1, 'InvalidInputError',
+     "method='patterns' does not apply: depth 1 with 1 outputs (one hidden layer and one "
+     "output only); use method='auto' or 'boxes'"),
+    ('out-certify-is-model', 'certify model.json ok.csv -o model.json',
+     1, 'InvalidInputError',
+     '-o model.json is the input model or params file model.json: lptrain never overwrites an '
+     'input; choose another output name'),
+    ('out-certify-is-data', 'certify model.json ok.csv -o ok.csv',
+     1, 'InvalidInputError',
+     '-o ok.csv is the input data file ok.csv: lptrain never overwrites an input; choose '
+     'another output name'),
+    ('out-certify-is-params', 'certify w.json ok.csv --arch 2-1 --loss abs -o w.json',
+     1, 'InvalidInputError',
+     '-o w.json is the input model or params file w.json: lptrain never overwrites an input;'
+     ' choose another output name'),
+    ('out-certify-plot-is-model', 'certify model.json ok.csv --plot model.json',
+     1, 'InvalidInputError',
+     '--plot model.json is the input model or params file model.json: lptrain never '
+     'overwrites an input; choose another output name'),
+    ('out-certify-two-same', 'certify model.json ok.csv -o new.json --plot new.json',
+     1, 'InvalidInputError',
+     '--plot new.json and -o new.json name the same file; give each output its own name'),
+    ('out-certify-suffix', 'certify model.json ok.csv -o better.npz',
+     1, 'InvalidInputError',
+     '-o better.npz: the model file is written as .json; give a name ending in .json'),
+    ('out-certify-plot-suffix', 'certify model.json ok.csv --plot cert.jpg',
+     1, 'InvalidInputError',
+     '--plot cert.jpg: the plot is written as .png; give a name ending in .png'),
+    ('out-certify-missing-folder', 'certify model.json ok.csv -o nowhere/better.json',
+     1, 'InvalidInputError',
+     '-o nowhere/better.json: folder nowhere does not exist; create it first, or choose '
+     'another path'),
+    ('out-certify-unwritable', 'certify model.json ok.csv -o /proc/version',
+     1, 'InvalidInputError',
+     '-o /proc/version: cannot write in folder /proc (No such file or directory); choose '
+     'another path'),
+    ('out-certify-folder', 'certify model.json ok.csv -o adir',
+     1, 'InvalidInputError', '-o adir is a folder; give a file name inside it, e.g. adir/out'),
+    ('params-certify-state-dict-shape', 'certify w_seq.npz ok.csv --arch 2-2-1 --loss abs',
+     1, 'InvalidInputError',
+     "weights file w_seq.npz: the state_dict's names ['0.weight', '0.bias'] (shapes [(1, 2),"
+     " (1,)]) match neither the network's groups ['layer1.weight', 'layer1.bias', "
+     "'layer2.weight', 'layer2.bias'] (shapes [(2, 2), (2,), (1, 2), (1,)]) nor the "
+     "nn.Sequential naming of its layers ('0.weight', '0.bias', '2.weight', ...): is it the "
+     "network's architecture?"),
+]
+
+#: Cases that need PyTorch (``.pt`` files of the zoo): skipped without it.
+TORCH_CASES = [
+    ('pt-not-a-state-dict', 'certify w_tensor.pt ok.csv --arch 2-1 --loss abs',
+     1, 'InvalidInputError', 'w_tensor.pt holds a Tensor, not a state_dict; save it with '
+     'torch.save(model.state_dict(), path)'),
+    ('pt-checkpoint', 'certify w_ckpt.pt ok.csv --arch 2-1 --loss abs',
+     1, 'InvalidInputError',
+     "w_ckpt.pt: entries ['model', 'epoch'] are not tensors; save the model's state_dict "
+     'only (not a checkpoint dict)'),
+    ('pt-garbage', 'certify w_garbage.pt ok.csv --arch 2-1 --loss abs',
+     1, 'FileFormatError',
+     'cannot read weights from w_garbage.pt (RuntimeError: PytorchStreamReader failed '
+     'reading zip archive: not a ZIP archive); it is read with weights_only=True (no code '
+     'from the file runs): save the model with torch.save(model.state_dict(), path) and give'
+     ' the architecture with --arch / the network'),
+    ('pt-tanh-module-relu-arch', 'certify w_tanh.pt ok.csv --arch 2-1-1 --loss abs',
+     1, 'InvalidInputError',
+     "weights file w_tanh.pt: module layer '0' is followed by tanh but the network's hidden "
+     "activation is relu: pass the network with activation 'tanh' (e.g. parse_arch(..., "
+     "'tanh')) or the module it was trained as (on the command line: --activation)"),
+    ('pt-sigmoid-module', 'certify w_sigmoid.pt ok.csv --arch 2-1-1 --loss abs',
+     1, 'FileFormatError',
+     'cannot read weights from w_sigmoid.pt (it holds a torch.nn.modules.activation.Sigmoid,'
+     ' which is neither a tensor nor one of the torch.nn layers Sequential, Linear, Conv1d, '
+     'Conv2d, Flatten, Unflatten, Dropout, ReLU, LeakyReLU, Tanh, Hardtanh, ELU, Identity); '
+     'it is read with weights_only=True (no code from the file runs): save the model with '
+     'torch.save(model.state_dict(), path) and give the architecture with --arch / the '
+     'network'),
+    ('pt-state-dict-wrong-arch', 'certify w_sd.pt ok.csv --arch 2-1-1 --loss abs',
+     1, 'InvalidInputError',
+     "weights file w_sd.pt: the state_dict's names ['0.weight', '0.bias'] (shapes [(1, 2), "
+     "(1,)]) match neither the network's groups ['layer1.weight', 'layer1.bias', "
+     "'layer2.weight', 'layer2.bias'] (shapes [(1, 2), (1,), (1, 1), (1,)]) nor the "
+     "nn.Sequential naming of its layers ('0.weight', '0.bias', '2.weight', ...): is it the "
+     "network's architecture?"),
+    ('pt-out-is-input', 'certify w_sd.pt ok.csv --arch 2-1 --loss abs -o w_sd.pt',
+     1, 'InvalidInputError',
+     '-o w_sd.pt is the input model or params file w_sd.pt: lptrain never overwrites an '
+     'input; choose another output name'),
 ]
 
 
@@ -978,12 +1087,18 @@ def _in_zoo(zoo, monkeypatch):
 
 
 def test_the_table_names_each_case_once():
-    ids = [c[0] for c in CASES]
+    ids = [c[0] for c in CASES + TORCH_CASES]
     assert len(ids) == len(set(ids)) and all(c[4] for c in CASES)
 
 
-@pytest.mark.parametrize(("cid", "argv", "code", "error", "message"), CASES,
-                         ids=[c[0] for c in CASES])
+def _torch_case(case: tuple) -> object:
+    return pytest.param(*case, id=case[0], marks=pytest.mark.skipif(
+        importlib.util.find_spec("torch") is None, reason="needs PyTorch"))
+
+
+@pytest.mark.parametrize(("cid", "argv", "code", "error", "message"),
+                         [pytest.param(*c, id=c[0]) for c in CASES]
+                         + [_torch_case(c) for c in TORCH_CASES])
 def test_hostile_input(zoo, capsys, cid, argv, code, error, message):
     folder, before = zoo
     args = shlex.split(argv)

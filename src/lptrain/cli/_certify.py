@@ -3,17 +3,25 @@
 Two ways to name the parameters:
 
 * ``lptrain certify MODEL.json DATA.csv``: a model written by lptrain (network, parameters,
-  loss, scalers); the stored scaling is applied to the data exactly as ``predict`` does and
-  the certificate is in those scaled units; the feature (and target) columns are taken
-  by the names stored in the model (``--by-position``: the first n columns in order);
-* ``lptrain certify PARAMS DATA.csv --arch 2-1-1 --loss abs``: foreign weights (e.g. trained
-  by SGD) as ``.npz`` (``allow_pickle=False``) or ``.json``: one array ``params``/``phi`` in
-  lptrain's canonical order, or one array per group named as in PyTorch
-  (``layer1.weight``, ``layer1.bias``, ...). Data must lie in [-1, 1] unless ``--scale``.
+  loss, scalers; also an MLP saved by ``lptrain.convert.from_sklearn(mlp, X, y).save``); the
+  stored scaling is applied to the data exactly as ``predict`` does and the certificate is
+  in those scaled units (and converted to the data's units); the feature (and target)
+  columns are taken by the names stored in the model (``--by-position``: the first n
+  columns in order);
+* ``lptrain certify WEIGHTS DATA.csv --arch 2-1-1 --loss abs``: foreign weights (e.g.
+  trained by SGD): a PyTorch ``.pt``/``.pth`` file (``torch.load(..., weights_only=True)``: a
+  ``state_dict``, or a whole ``nn.Sequential`` of torch.nn layers whose activations are
+  checked), ``.npz`` (``allow_pickle=False``) or ``.json``: one array ``params``/``phi`` in
+  lptrain's canonical order, or a state_dict named as ``nn.Sequential`` names it
+  (``0.weight``, ``0.bias``, ``2.weight``, ...) or as lptrain does (``layer1.weight``, ...).
+  Data must lie in [-1, 1] unless ``--scale``.
 
 It runs :func:`lptrain.certify.certify_erm` (branch and bound with sound bounds over
-``Φ = [-1, 1]^N``) and prints the certified lower bound on the global optimum, the model's
-ERM and the gap between them.
+``Φ = [-1, 1]^N``, or ``[-R, R]^N`` with ``--box R``; ReLU units outside the box are
+rescaled into it first, the function unchanged) and prints the certified lower bound on
+the global optimum, the model's ERM and the gap between them. ``-o better.json`` writes the
+best model found (a model file, read by ``predict`` and ``certify``); ``--plot`` draws the
+fit and the bounds closing over time.
 """
 
 from __future__ import annotations
@@ -24,7 +32,6 @@ from typing import Any
 
 import numpy as np
 
-from lptrain._io import read_json_file, read_npz_arrays
 from lptrain.certify.continuous import ERMCertificate, certify_erm
 from lptrain.cli._common import (
     add_header_argument,
@@ -32,23 +39,32 @@ from lptrain.cli._common import (
     clip_data,
     positive_float,
     progress_enabled,
+    require_plotting,
     scheduler,
 )
-from lptrain.cli._runtime import add_command, add_input
+from lptrain.cli._runtime import add_command, add_input, add_output, write_output
+from lptrain.convert import rescale_into_box
 from lptrain.data import UnitScaler, load_csv
-from lptrain.errors import FileFormatError, InvalidInputError
-from lptrain.model_io import ModelFile, load_model
+from lptrain.errors import InvalidInputError
+from lptrain.estimators.report import data_units
+from lptrain.model_io import ModelFile, load_model, save_model
 from lptrain.nn import Network, parse_arch
 from lptrain.nn.losses import LOSSES
+from lptrain.torch import params_from_file
 
-__all__ = ["register", "run", "load_params", "report"]
+__all__ = ["register", "run", "load_params", "report", "best_model"]
+
+#: Weights files read for foreign weights (``lptrain.torch.read_weights``).
+WEIGHT_SUFFIXES = (".pt", ".pth", ".npz", ".json")
 
 _EPILOG = """examples:
-  lptrain certify model.json data.csv --gap 0.01 --time-limit 60
-  lptrain certify sgd.npz data.csv --arch 2-1-1 --loss abs --scale --json
+  lptrain certify model.json data.csv --gap 0.01 --time-limit 60 -o better.json
+  lptrain certify sgd.pt data.csv --arch 2-1-1 --loss abs --scale --json
+  lptrain certify sgd.npz data.csv --arch 2-1-1 --loss abs --box 4 --plot cert.png
   lptrain certify model.json data.csv --scheduler tcp://10.0.0.5:8786
 The lower bound is a-posteriori: computed by branch and bound on the actual data, sound in
-floating point; the gap is ERM(model) - lower bound."""
+floating point; the gap is ERM(model) - lower bound. With scaled data (a model's scalers or
+--scale) the values are in the scaled units, and also in the data's units (data_units)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,8 +72,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = add_command(subparsers, "certify", doc=__doc__, epilog=_EPILOG,
                     help="certified gap between a model and the global optimum of its ERM")
     add_input(p, "model", label="model or params file", metavar="MODEL",
-              help="model.json written by lptrain, or a params file (.npz/.json) when --arch "
-                   "is given")
+              help="model.json written by lptrain, or a weights file (.pt/.pth state_dict "
+                   "or nn.Sequential, .npz, .json) when --arch is given")
     add_input(p, "data", label="data file", metavar="DATA.csv",
               help="CSV data file (header row; targets in the last columns)")
     p.add_argument("--gap", type=positive_float, default=1e-2,
@@ -78,87 +94,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--scale", action="store_true",
                    help="with foreign weights: scale X and y to [-1, 1] by their range first")
     p.add_argument("--no-symmetry", action="store_true",
-                   help="search all of [-1, 1]^N (no ReLU scaling reduction)")
+                   help="search all of the box (no ReLU scaling reduction)")
+    p.add_argument("--box", type=positive_float, default=1.0, metavar="R",
+                   help="certify over [-R, R]^N instead of the paper's [-1, 1]^N (default 1)")
+    p.add_argument("--method", choices=("auto", "patterns", "boxes"), default="auto",
+                   help="branch and bound over activation patterns (one hidden ReLU layer, "
+                        "one output, abs/quadratic/hinge) or over boxes of parameters; auto "
+                        "(default) takes patterns where they apply")
+    add_output(p, "-o", "--output", label="model file", suffixes=(".json",),
+               metavar="better.json", default=None,
+               help="write the best model found as a model file (read by predict, certify)")
+    add_output(p, "--plot", label="plot", suffixes=(".png",), metavar="cert.png", default=None,
+               help="write a plot of the fit and of the bounds closing over time (PNG)")
     add_output_arguments(p)
     p.set_defaults(func=run, human=print_human)
 
 
-def _real(name: str, value: Any, source: str) -> np.ndarray:
-    try:
-        arr = np.asarray(value)
-    except ValueError:
-        raise InvalidInputError(f"{source}: {name} is a ragged nested list (rows of different "
-                                "lengths); give a flat list of N numbers or arrays of the "
-                                "group shapes") from None
-    if arr.dtype.kind == "c":
-        raise InvalidInputError(f"{source}: {name} holds complex numbers; parameters must be "
-                                "real")
-    if arr.dtype.kind not in "fiub":
-        raise InvalidInputError(f"{source}: {name} must hold numbers; it holds "
-                                f"{arr.dtype} values")
-    out = np.asarray(arr, dtype=np.float64)
-    if not np.isfinite(out).all():
-        raise InvalidInputError(f"{source}: {name} contains NaN or inf")
-    return out
-
-
-def _group_vector(net: Network, arrays: dict[str, Any], source: str) -> np.ndarray:
-    raw = []
-    for name, shape in net.groups:
-        if name not in arrays:
-            raise InvalidInputError(f"{source} has no array {name!r}; the network's groups are "
-                                    f"{[g for g, _ in net.groups]}")
-        arr = _real(name, arrays[name], source)
-        if arr.shape != tuple(shape):
-            raise InvalidInputError(f"{source}: {name} has shape {arr.shape}, expected "
-                                    f"{tuple(shape)}")
-        raw.append(arr.reshape(-1))
-    vec = np.concatenate(raw)
-    free = np.asarray(net.raw_free)
-    out = np.empty(net.N)
-    out[free[free >= 0]] = vec[free >= 0]
-    return out
-
-
-def _json_arrays(p: Path) -> dict[str, Any]:
-    doc = read_json_file(p, "params file")
-    if isinstance(doc, list):
-        return {"params": doc}
-    if isinstance(doc, dict):
-        return {k: v for k, v in doc.items() if isinstance(v, list)}
-    raise FileFormatError(f"params file {p} must hold a JSON list of numbers or an object of "
-                          f"arrays; it holds {type(doc).__name__}")
-
-
 def load_params(path: str | Path, net: Network) -> np.ndarray:
-    """Parameters φ (N,) from a ``.npz`` (no pickle) or ``.json`` file: one array
-    ``params``/``phi`` (or the only array), or one array per group (PyTorch names)."""
-    p = Path(path)
-    if p.suffix == ".npz":
-        arrays: dict[str, Any] = read_npz_arrays(p, "params file")
-    elif p.suffix == ".json":
-        arrays = _json_arrays(p)
-    else:
-        raise InvalidInputError(f"params file {p} must end in .npz or .json")
-    source = f"params file {p}"
+    """Parameters φ (N,) of ``net`` from a weights file (:func:`lptrain.torch.params_from_file`:
+    ``.pt``/``.pth``, ``.npz``, ``.json``; either naming of a state_dict)."""
+    if Path(path).suffix.lower() not in WEIGHT_SUFFIXES:
+        raise InvalidInputError(f"params file {path} must end in "
+                                f"{', '.join(WEIGHT_SUFFIXES[:-1])} or {WEIGHT_SUFFIXES[-1]}")
     try:
-        for key in ("params", "phi"):
-            if key in arrays:
-                vec = _real(key, arrays[key], source).reshape(-1)
-                break
-        else:
-            if len(arrays) == 1 and net.groups[0][0] not in arrays:
-                name, value = next(iter(arrays.items()))
-                vec = _real(name, value, source).reshape(-1)
-            else:
-                return _group_vector(net, arrays, source)
-    except ValueError as exc:  # ragged nested lists
-        if isinstance(exc, InvalidInputError):
+        return params_from_file(path, net)
+    except InvalidInputError as exc:
+        if "e.g. parse_arch(" not in str(exc):
             raise
-        raise FileFormatError(f"cannot read params from {p}: {exc}") from None
-    if vec.size != net.N:
-        raise InvalidInputError(f"{p} holds {vec.size} parameters but the network has N={net.N}")
-    return vec
+        raise InvalidInputError(f"{exc} (on the command line: --activation)") from None
 
 
 def _model_data(args: argparse.Namespace, model: ModelFile) -> tuple[Any, str]:
@@ -184,7 +147,8 @@ def _model_data(args: argparse.Namespace, model: ModelFile) -> tuple[Any, str]:
 
 
 def _problem(args: argparse.Namespace) -> dict[str, Any]:
-    """Network, loss, regularizer, params and the (scaled) data, with a note on units."""
+    """Network, loss, regularizer, params, the (scaled) data and what maps them back to the
+    data (scalers, labels, names), with a note on units."""
     notes: list[str] = []
     if args.arch is None:
         for flag, value in (("--loss", args.loss), ("--scale", args.scale or None)):
@@ -194,7 +158,8 @@ def _problem(args: argparse.Namespace) -> dict[str, Any]:
         if Path(args.model).suffix != ".json":
             raise InvalidInputError(
                 f"{args.model}: without --arch, certify reads a model file written by lptrain "
-                "(.json); for foreign weights (.npz or .json arrays) give --arch and --loss")
+                "(.json); for foreign weights (.pt, .npz or .json arrays) give --arch and "
+                "--loss")
         model = load_model(args.model)
         net, params, loss = model.network, model.params, model.loss
         ds, _ = _model_data(args, model)
@@ -209,6 +174,7 @@ def _problem(args: argparse.Namespace) -> dict[str, Any]:
         detail = ("scaled by the model's stored scalers (as predict does)" if scaled
                   else "as given")
         a_priori = _a_priori(model.training)
+        sx, sy, labels = model.scaler_x, model.scaler_y, model.labels
     else:
         if args.loss is None:
             raise InvalidInputError("--loss is required with --arch (foreign weights)")
@@ -220,9 +186,10 @@ def _problem(args: argparse.Namespace) -> dict[str, Any]:
             raise InvalidInputError(f"{args.data}: the target column(s) must be numbers with "
                                     "foreign weights (class labels need a model file)")
         X, Y = ds.X, np.asarray(ds.y, dtype=np.float64)
-        scaled, detail = False, "as given"
+        scaled, detail, sx, sy, labels = False, "as given", None, None, None
         if args.scale:
-            X, Y = UnitScaler.fit(X).transform(X), UnitScaler.fit(Y).transform(Y)
+            sx, sy = UnitScaler.fit(X), UnitScaler.fit(Y)
+            X, Y = sx.transform(X), sy.transform(Y)
             scaled, detail = True, "X and y scaled to [-1, 1] by their range (--scale)"
         else:
             hint = "pass --scale to scale them by their range (as the weights were trained)"
@@ -230,7 +197,8 @@ def _problem(args: argparse.Namespace) -> dict[str, Any]:
             Y = clip_data(f"y (from {Path(args.data).name})", Y, notes, hint)
     return {"network": net, "params": params, "loss": loss, "regularizer": reg, "X": X,
             "Y": Y, "units": "scaled" if scaled else "data", "units_detail": detail,
-            "a_priori": a_priori, "notes": notes}
+            "a_priori": a_priori, "notes": notes, "scaler_x": sx, "scaler_y": sy,
+            "labels": labels, "dataset": ds}
 
 
 def _a_priori(training: dict[str, Any]) -> dict[str, Any] | None:
@@ -248,6 +216,17 @@ def _n_targets(model: Any) -> int:
     return 1 if model.labels is not None else model.network.m
 
 
+def _rescaled(prob: dict[str, Any], box: float) -> bool | None:
+    """Whether ReLU rescaling moved parameters outside ``[-box, box]^N`` inside it (the same
+    test :func:`lptrain.convert.prepare_certify` makes); None when nothing was outside."""
+    params = np.asarray(prob["params"], dtype=np.float64)
+    if float(np.max(np.abs(params), initial=0.0)) <= box:
+        return None
+    if prob["regularizer"] is not None:
+        return False
+    return bool(rescale_into_box(prob["network"], params, box).in_box)
+
+
 def report(cert: ERMCertificate, prob: dict[str, Any]) -> dict[str, Any]:
     """The flat JSON object of ``lptrain certify --json`` (shared names: docs/cli.md)."""
     out = cert.to_dict()
@@ -262,19 +241,69 @@ def report(cert: ERMCertificate, prob: dict[str, Any]) -> dict[str, Any]:
         "units_detail": prob["units_detail"], "epsilon": ap.get("epsilon"),
         "guarantee": ap.get("guarantee"), "a_priori_lower_bound": ap.get("a_priori_lower_bound"),
         "bits": ap.get("bits"), "notes": prob["notes"]})
+    out["data_units"] = data_units(str(prob["loss"]), prob["scaler_y"], out,
+                                   classifier=prob["labels"] is not None)
     return out
+
+
+def best_model(cert: ERMCertificate, prob: dict[str, Any], r: dict[str, Any]) -> ModelFile:
+    """The best parameters found as a model file: the network, loss, scalers, labels and
+    column names of the certified model, and the certificate under ``training``."""
+    ds = prob["dataset"]
+    training = {"trained_by": "lptrain certify", "regularizer": prob["regularizer"],
+                "erm": cert.best_value, "lower_bound": cert.lower_bound,
+                "lower_bound_kind": cert.lower_bound_kind, "gap": cert.best_gap,
+                "target_gap": cert.target_gap, "domain": cert.domain, "status": cert.status,
+                "method": cert.method, "units": prob["units"], "certified_model": r["model"]}
+    return ModelFile(prob["network"], np.asarray(cert.phi, dtype=np.float64), str(prob["loss"]),
+                     feature_names=tuple(ds.feature_names), target_names=tuple(ds.target_names),
+                     scaler_x=prob["scaler_x"], scaler_y=prob["scaler_y"],
+                     labels=prob["labels"], training=training)
+
+
+def _plot(path: Path, cert: ERMCertificate, prob: dict[str, Any], better: ModelFile,
+          r: dict[str, Any]) -> Path:
+    from lptrain.plotting import plot_certificate
+
+    given = ModelFile(prob["network"], np.asarray(prob["params"], dtype=np.float64),
+                      str(prob["loss"]), scaler_x=prob["scaler_x"], scaler_y=prob["scaler_y"],
+                      labels=prob["labels"])
+    ds = prob["dataset"]
+    y = ds.y[:, 0] if ds.y.ndim == 2 and ds.y.shape[1] == 1 else ds.y
+    classes = list(prob["labels"].classes) if prob["labels"] is not None else None
+    same = np.array_equal(np.asarray(cert.phi), np.asarray(prob["params"]))
+    units = " (scaled units)" if prob["units"] == "scaled" else ""
+    return plot_certificate(
+        path, cert, ds.X, y, given.predict, classes=classes,
+        baseline=None if same else better.predict,
+        label=f"the model (ERM {r['erm']:.4g})",
+        baseline_label=f"best found (ERM {r['best_value']:.4g})",
+        feature_names=ds.feature_names, target_names=ds.target_names, units=units,
+        title=f"lptrain certify {Path(r['model']).name}: lower bound {r['lower_bound']:.4g}, "
+              f"gap {r['gap']:.3g} over {r['domain']} [{r['status']}]")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Entry point of ``lptrain certify``: the certificate of the given parameters."""
+    if args.plot:
+        require_plotting()
     prob = _problem(args)
     with scheduler(args.scheduler, True) as client:
         cert = certify_erm(prob["network"], prob["loss"], prob["X"], prob["Y"], prob["params"],
                            regularizer=prob["regularizer"], target_gap=args.gap,
                            time_limit=args.time_limit, progress=progress_enabled(args),
-                           cluster=client, symmetry=not args.no_symmetry)
+                           cluster=client, symmetry=not args.no_symmetry, method=args.method,
+                           box=args.box)
     out = report(cert, prob)
-    out.update({"model": str(args.model), "data": str(args.data), "arch": args.arch})
+    out.update({"model": str(args.model), "data": str(args.data), "arch": args.arch,
+                "box": args.box, "rescaled": _rescaled(prob, args.box),
+                "output": None, "plot": None})
+    better = best_model(cert, prob, out)
+    if args.output:
+        out["output"] = write_output(args.output, lambda path: save_model(path, better), out)
+    if args.plot:
+        out["plot"] = write_output(args.plot, lambda path: _plot(path, cert, prob, better, out),
+                                   out)
     return out
 
 
@@ -284,12 +313,22 @@ def print_human(r: dict[str, Any], args: argparse.Namespace) -> None:
     print(f"  ERM of the model           {r['erm']:.8g}")
     print(f"  best ERM found in Φ        {r['best_value']:.8g}")
     print(f"  certified lower bound      {r['lower_bound']:.8g}  (a-posteriori, over "
-          f"[-1, 1]^{r['N']})")
+          f"{r['domain'].replace('N', str(r['N']))}, {r['method']} search)")
     print(f"  gap (model - lower bound)  {r['gap']:.3g}")
+    du = r.get("data_units") or {}
+    if r["units"] == "scaled" and du.get("factor") not in (None, 1.0):
+        print(f"  in the data's units        ERM {du['erm']:.6g}, lower bound "
+              f"{du['lower_bound']:.6g}, gap {du['gap']:.3g}  (x {du['factor']:.6g})")
     if r.get("guarantee") is not None:
         print(f"  a-priori guarantee 2ε      {r['guarantee']:.3g}  (Main Theorem 3.1, "
               f"worst-case Lipschitz constant, bits={r['bits']})")
+    if r.get("rescaled"):
+        print("  note: the model's ReLU units were rescaled into the box (the same function)")
     if r.get("params_in_box") is False:
-        print("  note: the model's parameters lie outside [-1, 1]^N; the bound is over the "
-              "box, so the gap may be negative")
+        print(f"  note: the model's parameters lie outside {r['domain']}; the bound is over the "
+              "box, so the gap may be negative (try --box R)")
     print(f"  status {r['status']} after {r['timings']['certify']:.2f} s, {r['nodes']} boxes")
+    if r.get("output"):
+        print(f"best model found written to {r['output']}")
+    if r.get("plot"):
+        print(f"plot written to {r['plot']}")

@@ -48,6 +48,7 @@ __all__ = [
     "flat_training",
     "clip_data",
     "scheduler",
+    "require_plotting",
 ]
 
 ARCH_EPILOG = (
@@ -195,6 +196,15 @@ def flat_training(report: dict[str, Any]) -> dict[str, Any]:
                 out[key] = post[key]
         out["timings"].setdefault("certify", post.get("seconds"))
     return out
+
+
+def require_plotting() -> None:
+    """Refuse ``--plot`` before the work starts when matplotlib is missing."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise InvalidInputError("--plot needs matplotlib: pip install matplotlib (or "
+                                "pip install 'lptrain[plot]')") from None
 
 
 def warn(message: str) -> None:

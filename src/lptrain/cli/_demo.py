@@ -12,7 +12,7 @@ progression one year later, both scaled onto [-1, 1]. The network: 1-2-1 with Re
 3. trains the same network with plain gradient descent in PyTorch (Adam, weights clamped
    to [-1, 1], a few random restarts), when PyTorch is installed, and bounds its distance
    to the global optimum with the certified lower bound of step 1;
-4. writes a plot of the fit (lptrain-demo.png).
+4. writes a plot of the fit and of the certificate's bounds closing (lptrain-demo.png).
 
 Example::
 
@@ -254,7 +254,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if not args.no_plot:
         X, y, info = demo_data()
         try:
-            from lptrain.plotting import plot_fit
+            from lptrain.plotting import plot_training
         except ImportError as exc:
             report["plot_skipped"] = str(exc)
             return report
@@ -263,8 +263,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         def write(path: Path) -> Path:
             out_dir.mkdir(parents=True, exist_ok=True)
-            return plot_fit(
-                path, X, y, model.predict, baseline=sgd_predict,
+            return plot_training(  # the fit, and the bounds of the certificate closing
+                path, model, X, y, baseline=sgd_predict,
                 label=f"LP training (ERM {report['erm']:.4f})",
                 baseline_label=f"Adam, best of {sgd.get('restarts', 0)} "
                                f"(ERM {sgd.get('erm', float('nan')):.4f})",

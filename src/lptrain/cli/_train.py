@@ -33,6 +33,7 @@ from lptrain.cli._common import (
     parse_memory,
     positive_float,
     progress_enabled,
+    require_plotting,
     scheduler,
 )
 from lptrain.cli._runtime import add_command, add_input, add_output, write_output
@@ -96,7 +97,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                metavar="model.json", default=None,
                help="write the trained model (read by lptrain predict)")
     add_output(p, "--plot", label="plot", suffixes=(".png",), metavar="fit.png", default=None,
-               help="write a plot of the fit (PNG)")
+               help="write a plot of the fit (PNG); with --gap also the bounds closing over "
+                    "time")
     add_output_arguments(p)
     p.set_defaults(func=run, human=print_human)
 
@@ -182,6 +184,9 @@ def format_certificate(report: dict[str, Any]) -> list[str]:
     """Human-readable lines for the certificate part of a training report."""
     cert = report.get("certificate") or {}
     units = "  (scaled units)" if report.get("units") == "scaled" else ""
+    if report.get("lp_objective") is None:  # no grid: the continuous certificate alone
+        return [_row("ERM of the returned parameters", f"{report['erm']:.6g}{units}"),
+                *_bound_lines(report), *_data_unit_lines(report)]
     return [
         _row("face LP optimum v^ (discretized data)", f"{report['lp_objective']:.6g}{units}"),
         _row("LP dual bound (certificate)",
@@ -190,11 +195,27 @@ def format_certificate(report: dict[str, Any]) -> list[str]:
         _row("epsilon (grid error, Lemma 3.1)",
              f"{report['epsilon']:.6g}  (L = {report['lipschitz']:.6g}, {report['bits']} bits)"),
         _row("a-priori guarantee ERM - ERM(opt) <=", f"{report['guarantee']:.6g}  (2 eps)"),
-    ] + _bound_lines(report)
+    ] + _bound_lines(report) + _data_unit_lines(report)
+
+
+def _data_unit_lines(report: dict[str, Any]) -> list[str]:
+    du = report.get("data_units") or {}
+    if report.get("units") != "scaled" or du.get("factor") in (None, 1.0):
+        return []
+    return [_row("in the data's units (x {:.6g})".format(du["factor"]),
+                 f"ERM {du['erm']:.6g}, lower bound {du['lower_bound']:.6g}, gap "
+                 f"{du['gap']:.3g}")]
 
 
 def _bound_lines(report: dict[str, Any]) -> list[str]:
-    if report.get("lower_bound_kind") != "a-posteriori":
+    if report.get("lower_bound_kind") != "a-posteriori" or report.get("lp_objective") is None:
+        if report.get("lp_objective") is None:
+            return [_row("a-posteriori lower bound (B&B)",
+                         f"{report['lower_bound']:.6g}  [{report['status']}, "
+                         f"{report['nodes']:,} boxes, {report.get('method')} search, "
+                         f"{report['timings'].get('certify') or 0.0:.2f} s]"),
+                    _row("certified gap ERM - ERM(opt) <=",
+                         f"{report['gap']:.6g}  (target {report['target_gap']:g})")]
         return [_row("lower bound on the global ERM optimum",
                      f"{report['lower_bound']:.6g}  (a-priori: v^ - eps)")]
     source = (" (parameters found by the branch and bound)"
@@ -216,26 +237,23 @@ def _num(value: Any) -> str:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Entry point of ``lptrain train``: train, write the outputs, return the report."""
     if args.plot:
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            raise InvalidInputError("--plot needs matplotlib: pip install matplotlib (or "
-                                    "pip install 'lptrain[plot]')") from None
+        require_plotting()
     trainer, report, data = train_report(args)
     report["output"] = report["plot"] = None
     if args.output:
         report["output"] = write_output(args.output, trainer.save, report)
     if args.plot:
-        from lptrain.plotting import plot_fit
+        from lptrain.plotting import plot_training
 
         y = data.y[:, 0] if data.y.shape[1] == 1 else data.y
-        classes = list(trainer.classes_) if trainer.labels_ is not None else None
-        title = (f"lptrain train {args.arch} ({report['loss']}, {report['bits']} bits): "
-                 f"ERM {report['erm']:.4g}")
-        report["plot"] = write_output(args.plot, lambda path: plot_fit(
-            path, data.X, y, trainer.predict, classes=classes,
-            feature_names=data.feature_names, target_names=data.target_names,
-            title=title), report)
+        grid = f"{report['bits']} bits" if report.get("bits") is not None else "no grid"
+        title = (f"lptrain train {args.arch} ({report['loss']}, {grid}): ERM "
+                 f"{report['erm']:.4g}")
+        if report.get("lower_bound_kind") == "a-posteriori":
+            title += f", certified gap {report['gap']:.3g}"
+        report["plot"] = write_output(args.plot, lambda path: plot_training(
+            path, trainer, data.X, y, feature_names=data.feature_names,
+            target_names=data.target_names, title=title, label="LP training"), report)
     return report
 
 
@@ -246,9 +264,11 @@ def print_human(report: dict[str, Any], args: argparse.Namespace) -> None:
     print(f"lptrain train {report['data']}: {report['D']} rows, n={n} input"
           f"{'s' if n != 1 else ''} {report['feature_names']}, target "
           f"{report['target_names']}", file=out)
+    grid = (f"grid {report['bits']} bits (L={report['lipschitz']:.6g}); solver "
+            f"{report['solver']}" if report.get("bits") is not None
+            else "no grid: local search, then the continuous certificate")
     print(f"network {report['arch']} ({report['network_kind']}, {report['activation']}), "
-          f"N={report['N']} parameters; loss {report['loss']}; grid {report['bits']} bits "
-          f"(L={report['lipschitz']:.6g}); solver {report['solver']}", file=out)
+          f"N={report['N']} parameters; loss {report['loss']}; {grid}", file=out)
     print("certificate:", file=out)
     for line in format_certificate(report):
         print(line, file=out)
@@ -256,8 +276,12 @@ def print_human(report: dict[str, Any], args: argparse.Namespace) -> None:
     print(_row(f"{kind} on the training data", f"{report['score']:.4g}"), file=out)
     sec = report["timings"]
     certify = f", branch and bound {sec['certify']:.2f} s" if sec.get("certify") else ""
-    print(_row("time", f"{report['seconds']:.2f} s (polytope {sec['polytope']:.2f} s, face "
-                       f"solve {sec['face']:.2f} s{certify})"), file=out)
+    if sec.get("face") is None:
+        print(_row("time", f"{report['seconds']:.2f} s (local search "
+                           f"{sec.get('local_search') or 0.0:.2f} s{certify})"), file=out)
+    else:
+        print(_row("time", f"{report['seconds']:.2f} s (polytope {sec['polytope']:.2f} s, "
+                           f"face solve {sec['face']:.2f} s{certify})"), file=out)
     print(f"parameters: {np.array2string(np.asarray(report['params']), precision=4)}",
           file=out)
     if report.get("output"):

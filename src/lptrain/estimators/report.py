@@ -27,7 +27,7 @@ __all__ = ["data_units", "training_report"]
 
 _POWER = {"abs": 1, "quadratic": 2}
 _CONVERTED = ("erm", "lower_bound", "gap", "lp_objective", "epsilon", "target_gap",
-              "a_priori_lower_bound")
+              "a_priori_lower_bound", "best_value", "best_gap", "params_value")
 
 
 def data_units(loss: str, scaler_y: UnitScaler | None, values: dict[str, Any],

@@ -6,8 +6,9 @@
 * import — :func:`from_torch` (a module's weights, its architecture and activations
   checked), :func:`module_network` (the network an ``nn.Sequential`` computes),
   :func:`params_from_state_dict` (``0.weight``… or ``layer1.weight``… names),
-  :func:`load_weights` / :func:`params_from_file` (``.pt`` read with
-  ``weights_only=True``, ``.npz`` without pickle, ``.json``; :mod:`lptrain.torch.weights`);
+  :func:`read_weights` / :func:`load_weights` / :func:`params_from_file` (``.pt`` read with
+  ``weights_only=True``: a state_dict or an ``nn.Sequential`` of torch.nn layers; ``.npz``
+  without pickle, ``.json``; :mod:`lptrain.torch.weights`);
 * the gradient baseline — :func:`train_sgd` (:mod:`lptrain.torch.baseline`);
 * :mod:`lptrain.torch.mapping` — the only place where activations and losses are matched
   with PyTorch's.
@@ -39,8 +40,9 @@ from lptrain.torch.weights import (
     module_network,
     params_from_file,
     params_from_state_dict,
+    read_weights,
 )
 
 __all__ = ["SGDResult", "from_torch", "load_weights", "module_network", "params_from_file",
-           "params_from_state_dict", "require_torch", "to_torch", "torch_available",
-           "train_sgd"]
+           "params_from_state_dict", "read_weights", "require_torch", "to_torch",
+           "torch_available", "train_sgd"]

@@ -11,9 +11,11 @@
 * :func:`params_from_state_dict` — φ from a ``state_dict`` (or any mapping of arrays) named
   either as ``nn.Sequential`` names them (``0.weight``, ``0.bias``, ``2.weight``…, an
   optional common prefix such as ``model.``) or as lptrain does (``layer1.weight``…);
-* :func:`load_weights` / :func:`params_from_file` — the same from a file: ``.pt`` / ``.pth``
-  (``torch.load(..., weights_only=True)``: no code runs), ``.npz`` (``allow_pickle=False``)
-  or ``.json``.
+* :func:`read_weights` / :func:`load_weights` / :func:`params_from_file` — the same from a
+  file: ``.pt`` / ``.pth`` (``torch.load(..., weights_only=True)``: no code from the file
+  runs; a state_dict, or a whole ``nn.Sequential`` of ``torch.nn`` layers, whose
+  activations are then checked), ``.npz`` (``allow_pickle=False``, headers checked) or
+  ``.json`` (strict); every value a finite real number.
 
 A state_dict holds tensors only, not activations: the network passed with it says which
 activation is meant (a module is checked, a state_dict cannot be). Values outside
@@ -24,7 +26,6 @@ box or certifies over a larger box.
 from __future__ import annotations
 
 import copy
-import json
 import os
 import re
 from collections.abc import Mapping
@@ -33,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from lptrain._io import read_json_file, read_npz_arrays
 from lptrain.errors import FileFormatError, InvalidInputError
 from lptrain.nn import Network, dense, forward
 from lptrain.nn.activations import Activation
@@ -40,8 +42,8 @@ from lptrain.torch.layout import activations, recognize
 from lptrain.torch.mapping import activation_of_module
 from lptrain.torch.runtime import require_torch
 
-__all__ = ["from_torch", "module_network", "params_from_state_dict", "load_weights",
-           "params_from_file"]
+__all__ = ["from_torch", "module_network", "params_from_state_dict", "read_weights",
+           "load_weights", "params_from_file"]
 
 _LAYERS = ("Linear", "Conv1d", "Conv2d")
 _PASSIVE = ("Flatten", "Unflatten", "Dropout")  # Dropout is the identity in eval mode
@@ -52,9 +54,14 @@ def _to_numpy(value: Any, name: str) -> np.ndarray:
     if hasattr(value, "detach"):
         value = value.detach().cpu().double().numpy()
     arr = np.asarray(value)
-    if arr.dtype.kind not in "fiu":
+    if arr.dtype.kind == "c":
+        raise InvalidInputError(f"weight {name!r} holds complex numbers; weights must be real")
+    if arr.dtype.kind not in "fiub":
         raise InvalidInputError(f"weight {name!r} is not numeric (dtype {arr.dtype})")
-    return arr.astype(np.float64)
+    out = arr.astype(np.float64)
+    if not np.isfinite(out).all():
+        raise InvalidInputError(f"weight {name!r} contains NaN or inf")
+    return out
 
 
 def _leaves(module: Any) -> list[tuple[str, Any]]:
@@ -282,9 +289,12 @@ def params_from_state_dict(state: Mapping[str, Any], network: Network) -> np.nda
     names = ({k: k for k in keys} if set(keys) == set(group_names)
              else _sequential_names(keys, network))
     if names is None or sorted(names.values()) != sorted(group_names):
+        got = [tuple(np.shape(state[k])) for k in state]
+        want = [tuple(shape) for _, shape in network.groups]
         raise InvalidInputError(
-            f"the state_dict's names {keys} match neither the network's groups {group_names} "
-            "nor the nn.Sequential naming of its layers ('0.weight', '0.bias', '2.weight', ...)")
+            f"the state_dict's names {keys} (shapes {got}) match neither the network's groups "
+            f"{group_names} (shapes {want}) nor the nn.Sequential naming of its layers "
+            "('0.weight', '0.bias', '2.weight', ...): is it the network's architecture?")
     arrays = {names[k]: _to_numpy(v, k) for k, v in state.items()}
     raw = []
     for (name, shape), key in zip(network.groups, group_names, strict=True):
@@ -301,10 +311,104 @@ def params_from_state_dict(state: Mapping[str, Any], network: Network) -> np.nda
     return phi
 
 
+#: The ``torch.nn`` classes a ``.pt`` file may hold as a whole module (read with
+#: ``weights_only=True``: only these constructors run, no code from the file).
+_MODULE_CLASSES = ("Sequential", "Linear", "Conv1d", "Conv2d", "Flatten", "Unflatten",
+                   "Dropout", "ReLU", "LeakyReLU", "Tanh", "Hardtanh", "ELU", "Identity")
+
+
+def _torch_load(p: Path) -> Any:
+    """``torch.load(p, weights_only=True)``, also allowing a whole ``nn.Sequential`` made of
+    the layer classes in ``_MODULE_CLASSES`` (their ``forward`` is PyTorch's own code)."""
+    torch = require_torch(f"reading {p.name}")
+    safe = getattr(torch.serialization, "safe_globals", None)
+    if safe is None:  # torch < 2.5: state_dicts only
+        return torch.load(p, map_location="cpu", weights_only=True)
+    with safe([getattr(torch.nn, name) for name in _MODULE_CLASSES]):
+        return torch.load(p, map_location="cpu", weights_only=True)
+
+
+def _checked_arrays(arrays: Mapping[str, Any], p: Path) -> dict[str, np.ndarray]:
+    out = {}
+    for key, value in arrays.items():
+        try:
+            arr = np.asarray(value)
+        except ValueError:
+            raise InvalidInputError(f"weights file {p}: {key} is a ragged nested list (rows "
+                                    "of different lengths); give a flat list of N numbers or "
+                                    "arrays of the group shapes") from None
+        try:
+            out[str(key)] = _to_numpy(arr, str(key))
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"weights file {p}: {exc}") from None
+    return out
+
+
+def read_weights(path: str | os.PathLike[str]) -> Any:
+    """What a weights file holds: the named arrays of a state_dict, or a whole
+    ``nn.Sequential`` (``.pt`` only, built from ``torch.nn`` layers alone).
+
+    ``.pt`` / ``.pth``: ``torch.load(..., weights_only=True)``, so no code from the file runs;
+    a state_dict (``torch.save(model.state_dict(), path)``) or an ``nn.Sequential`` of
+    Linear/Conv layers and lptrain's activations (``torch.save(model, path)``: its
+    activations are then checked against the network). ``.npz``: read without pickle, each
+    member's header checked against its bytes before allocating. ``.json``: strict (no
+    NaN/Infinity); a list is one vector, an object one array per name. Every value must be
+    a finite real number.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "w.json"
+    >>> _ = p.write_text('{"0.weight": [[0.5]], "0.bias": [0.25]}')
+    >>> sorted(read_weights(p))
+    ['0.bias', '0.weight']
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if not p.is_file():
+        raise InvalidInputError(f"weights file {p} does not exist")
+    if suffix == ".npz":
+        return _checked_arrays(read_npz_arrays(p, "weights file"), p)
+    if suffix == ".json":
+        doc = read_json_file(p, "weights file")
+        if isinstance(doc, list):
+            return _checked_arrays({"params": doc}, p)
+        if isinstance(doc, dict):
+            return _checked_arrays({k: v for k, v in doc.items() if isinstance(v, list)}, p)
+        raise FileFormatError(f"weights file {p} must hold a JSON list of numbers or an "
+                              f"object of arrays; it holds {type(doc).__name__}")
+    if suffix not in (".pt", ".pth"):
+        raise InvalidInputError(f"weights file {p} must end in .pt, .pth, .npz or .json")
+    try:
+        obj = _torch_load(p)
+    except ImportError:
+        raise
+    except Exception as exc:  # torch's UnpicklingError, zip/OS errors
+        text = str(exc)
+        found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", text)
+        why = (f"it holds a {found.group(1)}, which is neither a tensor nor one of the torch.nn "
+               f"layers {', '.join(_MODULE_CLASSES)}" if found
+               else f"{type(exc).__name__}: {text.splitlines()[0].split('. ')[0] if text else ''}")
+        raise FileFormatError(
+            f"cannot read weights from {p} ({why}); it is read with weights_only=True (no code "
+            "from the file runs): save the model with torch.save(model.state_dict(), path) and "
+            "give the architecture with --arch / the network") from None
+    if type(obj).__name__ == "Sequential" and hasattr(obj, "state_dict"):
+        return obj
+    if not isinstance(obj, Mapping):
+        raise InvalidInputError(f"{p} holds a {type(obj).__name__}, not a state_dict; "
+                                "save it with torch.save(model.state_dict(), path)")
+    bad = [str(k) for k, v in obj.items() if not hasattr(v, "detach")]
+    if bad:
+        raise InvalidInputError(f"{p}: entries {bad[:5]} are not tensors; save the "
+                                "model's state_dict only (not a checkpoint dict)")
+    return _checked_arrays(obj, p)
+
+
 def load_weights(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
-    """The named arrays of a weights file: ``.pt``/``.pth`` (a state_dict saved with
-    ``torch.save(model.state_dict(), path)``, read with ``weights_only=True``), ``.npz``
-    (``allow_pickle=False``) or ``.json`` (a list: one vector; an object of lists).
+    """The named arrays of a weights file (:func:`read_weights`; a whole module gives its
+    state_dict).
 
     Examples
     --------
@@ -314,47 +418,17 @@ def load_weights(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     >>> load_weights(p)["params"].tolist()
     [0.5, -0.25]
     """
-    p = Path(path)
-    suffix = p.suffix.lower()
-    if not p.is_file():
-        raise InvalidInputError(f"weights file {p} does not exist")
-    try:
-        if suffix in (".pt", ".pth"):
-            torch = require_torch(f"reading {p.name}")
-            obj = torch.load(p, map_location="cpu", weights_only=True)
-            if not isinstance(obj, Mapping):
-                raise InvalidInputError(f"{p} holds a {type(obj).__name__}, not a state_dict; "
-                                        "save it with torch.save(model.state_dict(), path)")
-            bad = [k for k, v in obj.items() if not hasattr(v, "detach")]
-            if bad:
-                raise InvalidInputError(f"{p}: entries {bad[:5]} are not tensors; save the "
-                                        "model's state_dict only (not a checkpoint dict)")
-            return {str(k): _to_numpy(v, str(k)) for k, v in obj.items()}
-        if suffix == ".npz":
-            with np.load(p, allow_pickle=False) as z:
-                return {k: _to_numpy(z[k], k) for k in z.files}
-        if suffix == ".json":
-            doc = json.loads(p.read_text())
-            if isinstance(doc, list):
-                return {"params": np.asarray(doc, dtype=np.float64)}
-            if isinstance(doc, dict):
-                return {str(k): np.asarray(v, dtype=np.float64) for k, v in doc.items()
-                        if isinstance(v, list)}
-            raise InvalidInputError(f"{p} must hold a list or an object of lists")
-    except InvalidInputError:
-        raise
-    except Exception as exc:  # torch's UnpicklingError, zip/JSON/OS errors
-        hint = (" (a whole pickled model is refused: weights_only=True; save the "
-                "state_dict)" if suffix in (".pt", ".pth") else "")
-        raise FileFormatError(f"cannot read weights from {p}: {type(exc).__name__}: "
-                              f"{str(exc).splitlines()[0] if str(exc) else ''}{hint}") from None
-    raise InvalidInputError(f"weights file {p} must end in .pt, .pth, .npz or .json")
+    got = read_weights(path)
+    if isinstance(got, Mapping):
+        return dict(got)
+    return _checked_arrays(got.state_dict(), Path(path))
 
 
 def params_from_file(path: str | os.PathLike[str], network: Network) -> np.ndarray:
-    """φ (N,) from a weights file (:func:`load_weights`): one array ``params``/``phi`` (or the
-    only array) in lptrain's canonical order, or a state_dict in either naming
-    (:func:`params_from_state_dict`).
+    """φ (N,) from a weights file (:func:`read_weights`): one array ``params``/``phi`` (or the
+    only array) in lptrain's canonical order, a state_dict in either naming
+    (:func:`params_from_state_dict`), or a whole ``nn.Sequential`` (checked by
+    :func:`from_torch`: shapes, activations, function).
 
     Examples
     --------
@@ -365,7 +439,18 @@ def params_from_file(path: str | os.PathLike[str], network: Network) -> np.ndarr
     >>> params_from_file(p, dense([1, 1])).tolist()
     [0.5, 0.25]
     """
-    arrays = load_weights(path)
+    arrays = read_weights(path)
+    try:
+        return _params_of(arrays, network, path)
+    except InvalidInputError as exc:
+        if str(exc).startswith(str(path)):
+            raise
+        raise InvalidInputError(f"weights file {path}: {exc}") from None
+
+
+def _params_of(arrays: Any, network: Network, path: str | os.PathLike[str]) -> np.ndarray:
+    if not isinstance(arrays, Mapping):
+        return from_torch(arrays, network)
     group_names = {name for name, _ in network.groups}
     single = [k for k in ("params", "phi") if k in arrays]
     if single or (len(arrays) == 1 and not set(arrays) & group_names
