@@ -72,6 +72,9 @@ _FD = 'tests/nn/test_nn_lipschitz.py -k "finite_differences or attained"'
 _INTV = "tests/soundness/test_interval_soundness.py"
 _LAZY = "tests/soundness/test_lazy_soundness.py"
 _BNB = "tests/soundness/test_search_soundness.py"
+_PAT = "src/lptrain/certify/patterns"
+_PAT_T = "tests/certify/test_patterns.py"
+_PAT_NODE = f"{_PAT_T} -k node_bound_below"
 
 
 def _numba(*cases: str) -> str:
@@ -389,6 +392,41 @@ MUTATIONS: tuple[Mutation, ...] = (
              "    order = sorted({int(m.group(\"index\")) for m in matches if m})",
              "    order = sorted({int(m.group(\"index\")) for m in matches if m}, reverse=True)",
              _CERTIFY_CLI, "nn.Sequential layers matched to the wrong groups"),
+    # ----- the activation-pattern search (certify/patterns, docs/patterns.md): node by node
+    Mutation("pattern-cone-dual-sign", f"{_PAT}/cones.py",
+             "                w -= pi[r] * normals[r, i]", "                w += pi[r] * normals[r, i]",
+             f"{_PAT_T} -k certified_ranges",
+             "weak duality over a unit's cone: the facet multipliers with the wrong sign"),
+    Mutation("pattern-chord-offset", f"{_PAT}/relaxation.py",
+             "lo_c[j, d] = -lm * lv + 4.0 * _U * (uv - lv)",
+             "lo_c[j, d] = -0.5 * lm * lv + 4.0 * _U * (uv - lv)", _PAT_NODE,
+             "ReLU chord of an unstable (unit, point): offset halved"),
+    Mutation("pattern-chord-slope", f"{_PAT}/relaxation.py",
+             "kh = 1.0 if c == 0 else (alpha if c == 1 else alpha + a1 * lam_c[j, d])",
+             "kh = 1.0 if c == 0 else (alpha if c == 1 else alpha + 0.5 * a1 * lam_c[j, d])",
+             _PAT_NODE, "ReLU chord of an unstable (unit, point): slope halved"),
+    Mutation("pattern-upper-range", f"{_PAT}/relaxation.py", "            U[j, d] = -_umin(neg,",
+             "            U[j, d] = -0.5 * _umin(neg,", _PAT_NODE,
+             "a pre-activation's certified maximum over the node halved"),
+    Mutation("pattern-weight-decay", f"{_PAT}/relaxation.py",
+             "            uj[i] = gj[i] + 2.0 * lam * shrink * uj[i]",
+             "            uj[i] = gj[i] + 3.0 * lam * shrink * uj[i]", _PAT_NODE,
+             "balanced weight decay: 2λ||v|| >= 3λ u·v (overstated)"),
+    Mutation("pattern-hinge-piece", f"{_PAT}/relaxation.py",
+             "b[k] = 1.0 - yd * (const_lo if side == 0 else const_hi)",
+             "b[k] = 1.0 - yd * (const_hi if side == 0 else const_lo)", _PAT_NODE,
+             "hinge pieces: the offsets of the two sides of the output swapped"),
+    Mutation("pattern-inherited-minorant", f"{_PAT}/relaxation.py", "    val = const\n",
+             "    val = const + 0.05\n", _PAT_NODE,
+             "a child's bound from its parent's affine minorant raised"),
+    Mutation("pattern-child-dropped", f"{_PAT}/search.py",
+             "            for sgn in (1.0, -1.0):", "            for sgn in (1.0,):",
+             f"{_PAT_T} -k \"brute_force or weight_decay\"",
+             "branching keeps one side of the hyperplane only"),
+    Mutation("pattern-pruned-floor", f"{_PAT}/search.py",
+             "                self.floor = min(self.floor, lb)\n", "                pass\n",
+             f"{_PAT_T} -k \"brute_force or weight_decay\"",
+             "nodes pruned against the threshold do not lower the floor"),
 )
 
 
