@@ -74,7 +74,7 @@ _LAZY = "tests/soundness/test_lazy_soundness.py"
 _BNB = "tests/soundness/test_search_soundness.py"
 _PAT = "src/lptrain/certify/patterns"
 _PAT_T = "tests/certify/test_patterns.py"
-_PAT_NODE = f"{_PAT_T} -k node_bound_below"
+_PAT_NODE = f"{_PAT_T} -k \"node_bound_below or triangle_lp\""
 
 
 def _numba(*cases: str) -> str:
