@@ -129,7 +129,7 @@ def _forged(tmp_path, fam, poly, X, Y, value=0.0):
 
 
 def test_verified_means_recomputed_a_forged_table_is_refused(saved, tmp_path, monkeypatch):
-    import lptrain.erm.face as face_module
+    import lptrain.erm.solvers as face_module  # the face solvers
     import lptrain.erm.files as files_module
 
     monkeypatch.setattr(files_module, "_SPOT_CHECKS", 0)  # an edit the random checks missed
