@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from lptrain._validation import check_float, check_int
-from lptrain.certify._monitor import BoundMonitor, ProgressArg
+from lptrain.certify._monitor import BoundMonitor, ProgressArg, SearchStatus
 from lptrain.certify.bnb import BranchAndBound, Candidates
 from lptrain.certify.boxes import GridSpace
 from lptrain.certify.distributed import make_bounder
@@ -216,7 +216,7 @@ def solve_face_lazy(network: Network, loss: str | Loss, X_tilde: Any, Y_tilde: A
             lower = min(master.t, engine.lower_bound())
             monitor.update(lower, master.t, engine.nodes, len(engine.queue))
             if engine.done:
-                status = "optimal"
+                status = SearchStatus.OPTIMAL
                 break
             stop = monitor.stop_reason(engine)
             if stop is not None:
