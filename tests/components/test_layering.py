@@ -140,3 +140,26 @@ def test_no_library_module_imports_the_cli():
 def test_certify_never_imports_erm():
     """The lazy face adapter lives in erm (erm/lazy.py); certify sits below erm."""
     assert "erm" not in _imports("certify")
+
+
+# ---------------------------------------------------------------- one place per component
+
+def test_a_new_component_lives_in_its_module_and_the_registry_line():
+    """Issue 10's criterion: softplus and huber appear in at most two library files."""
+    for word, module in (("softplus", "components/activations/softplus.py"),
+                         ("huber", "components/losses/huber.py")):
+        files = sorted(str(p.relative_to(SRC)) for p in SRC.rglob("*.py")
+                       if word in p.read_text(encoding="utf-8").lower())
+        assert files == sorted([module, "components/registry.py"]), (word, files)
+
+
+def test_contributing_names_only_files_that_exist():
+    """The worked example in docs/CONTRIBUTING.md names real files."""
+    import re
+
+    root = SRC.parents[1]
+    text = (root / "docs" / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    paths = set(re.findall(r"`((?:src|tests|benchmarks|docs)/[\w/.]+\.(?:py|md))`", text))
+    assert "src/lptrain/components/registry.py" in paths and len(paths) >= 8
+    missing = sorted(p for p in paths if not (root / p).is_file())
+    assert not missing, missing
