@@ -17,10 +17,13 @@ def _run_all():
     spec = importlib.util.spec_from_file_location("run_all", BENCH / "run_all.py")
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(BENCH))
+    saved = dict(sys.modules)
     try:
         spec.loader.exec_module(module)
     finally:
         sys.path.remove(str(BENCH))
+        for name in set(sys.modules) - set(saved):  # benchmarks/_common is not examples/_common
+            del sys.modules[name]
     return module
 
 
