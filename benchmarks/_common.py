@@ -2,11 +2,13 @@
 
 Every benchmark prints the command line that produced it, quotes medians over several
 runs (machines are shared and noisy) and writes its plot under ``benchmarks/out/`` when
-matplotlib is installed.
+matplotlib is installed (under ``$LPTRAIN_BENCH_OUT`` when that is set:
+``benchmarks/run_all.py`` sets it so that its small runs never overwrite full-size results).
 """
 
 from __future__ import annotations
 
+import os
 import platform
 import shlex
 import statistics
@@ -18,7 +20,7 @@ from typing import Any, TypeVar
 
 __all__ = ["OUT_DIR", "command_line", "median_time", "print_table", "save_plot", "header"]
 
-OUT_DIR = Path(__file__).resolve().parent / "out"
+OUT_DIR = Path(os.environ.get("LPTRAIN_BENCH_OUT") or Path(__file__).resolve().parent / "out")
 T = TypeVar("T")
 
 

@@ -25,11 +25,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_eval_handwritten as hand  # noqa: E402
+from _common import OUT_DIR  # noqa: E402
 
 from lptrain.discretize import GridRange  # noqa: E402
 from lptrain.nn import grid_argmin, loss_matrix, parse_arch  # noqa: E402
 
-OUT = Path(__file__).resolve().parent / "out"
+OUT = OUT_DIR
 
 # (label, arch, activation, loss, bits, φ count for numba, φ count for numpy, hand-written)
 TASKS = [
@@ -160,7 +161,7 @@ def _print(rows, table, args, command, repeats):
 
 
 def _save(rows, table, command, repeats, args):
-    OUT.mkdir(exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     record = {"command": command, "repeats": repeats, "samples": args.samples,
               "cores": os.cpu_count(), "rows": rows, "table_build": table}
     (OUT / "bench_eval.json").write_text(json.dumps(record, indent=2))

@@ -9,7 +9,9 @@ checks only, a load with the full recomputation (the default) and the recomputat
 with its share of that load, a HiGHS face solve on the loaded polytope (including its face
 check) and the face check alone with its share of the solve.
 
-    python benchmarks/bench_polytope_verify.py [--repeat 3] [--samples 10]
+    python benchmarks/bench_polytope_verify.py [--repeat 3] [--samples 10] [--small]
+
+``--small`` measures the first three problems only (seconds; ``benchmarks/run_all.py``).
 """
 
 from __future__ import annotations
@@ -69,10 +71,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--samples", type=int, default=10)
+    parser.add_argument("--small", action="store_true", help="the first three problems only")
     args = parser.parse_args()
     header("polytope files: the cost of recomputing instead of trusting the table")
     with tempfile.TemporaryDirectory() as tmp:
-        rows = [measure(a, b, args.samples, args.repeat, Path(tmp)) for a, b in PROBLEMS]
+        rows = [measure(a, b, args.samples, args.repeat, Path(tmp)) for a, b in
+                (PROBLEMS[:3] if args.small else PROBLEMS)]
     print_table(rows)
     print(f"# {command_line()}")
 

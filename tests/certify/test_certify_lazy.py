@@ -10,9 +10,8 @@ from certify_zoo import smooth_data
 
 from lptrain.certify import solve_face_lazy
 from lptrain.certify.boxes import BoxQueue, GridSpace
-from lptrain.certify.lazy import face_solver_lazy
 from lptrain.discretize import grid_index, to_grid
-from lptrain.erm import SOLVERS, ERMPolytope
+from lptrain.erm import SOLVERS, ERMPolytope, LazyFaceSolver
 from lptrain.errors import InvalidInputError
 from lptrain.nn import dense, grid_argmin, parse_arch
 
@@ -44,7 +43,7 @@ def test_lazy_equals_enumeration(seed):
 
 @pytest.mark.parametrize("seed", range(4))
 def test_lazy_matches_face_solvers(seed, monkeypatch):
-    monkeypatch.setitem(SOLVERS, "lazy", face_solver_lazy)
+    monkeypatch.setitem(SOLVERS, "lazy", LazyFaceSolver)
     rng = np.random.default_rng(100 + seed)
     net = parse_arch(["1-1", "2-1-1"][seed % 2])
     D, bits = 5, 2 if net.N > 3 else 3

@@ -9,7 +9,7 @@ import pytest
 from erm_zoo import family, random_data
 
 import lptrain.erm.certificate as certificate
-import lptrain.erm.face as face_module
+import lptrain.erm.solvers as face_module  # the face solvers
 from lptrain.erm import ERMPolytope, explicit_dual, verify_structured
 from lptrain.erm.ties import TieBreak
 from lptrain.errors import CertificateError

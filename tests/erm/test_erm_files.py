@@ -129,8 +129,8 @@ def _forged(tmp_path, fam, poly, X, Y, value=0.0):
 
 
 def test_verified_means_recomputed_a_forged_table_is_refused(saved, tmp_path, monkeypatch):
-    import lptrain.erm.face as face_module
     import lptrain.erm.files as files_module
+    import lptrain.erm.solvers as face_module  # the face solvers
 
     monkeypatch.setattr(files_module, "_SPOT_CHECKS", 0)  # an edit the random checks missed
     fam, poly, _ = saved

@@ -81,7 +81,7 @@ def test_decoder_agrees_with_the_lambda_of_bag_one():
     X, Y = random_data(fam, 4, np.random.default_rng(0))
     face = poly.face(X, Y)
     sol = face.solve("highs")
-    session = poly._session
+    session = poly.face_solver("highs").session
     assert session is not None
     lam = poly.lifted.lambdas(session.solve().x, 0)
     G = poly.sizes.phi_grid
@@ -166,6 +166,6 @@ def test_time_limit_and_session_reuse():
     assert [s.info["session_solves"] for s in sols] == [0, 1, 2]
     assert all(not s.info["warm_start"] for s in sols)
     poly.close()
-    assert poly._session is None
+    assert poly.face_solver("highs").session is None
     again = poly.face(*random_data(fam, 4, np.random.default_rng(12))).solve("highs")
     assert again.lp_value == sols[0].lp_value and again.info["session_solves"] == 0

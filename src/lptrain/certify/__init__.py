@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+from lptrain.certify._monitor import SearchStatus
 from lptrain.certify.bnb import BranchAndBound
 from lptrain.certify.bounds import BoxBounder, BoxBounds, box_bounds
 from lptrain.certify.continuous import ERMCertificate, certify_erm, choose_method
@@ -33,7 +34,7 @@ from lptrain.certify.symmetry import ScalingGroup, scaling_groups, symmetry_root
 
 __all__ = [
     "BoxBounder", "BoxBounds", "BranchAndBound", "ERMCertificate", "LazyFaceResult",
-    "SCIPResult", "ScalingGroup", "box_bounds", "certify_erm", "choose_method",
+    "SCIPResult", "ScalingGroup", "SearchStatus", "box_bounds", "certify_erm", "choose_method",
     "scaling_groups",
     "solve_erm_scip", "solve_face_lazy", "symmetry_roots",
 ]

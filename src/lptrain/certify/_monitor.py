@@ -1,8 +1,10 @@
-"""Clock, bound history and progress display shared by the certified solvers."""
+"""Clock, bound history, stop statuses and progress display shared by the certified
+solvers."""
 
 from __future__ import annotations
 
 import contextlib
+import enum
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -10,7 +12,46 @@ from typing import Any
 
 from lptrain._progress import ProgressBar, progress
 
-__all__ = ["BoundMonitor", "ProgressArg"]
+__all__ = ["BoundMonitor", "ProgressArg", "SearchStatus"]
+
+
+class SearchStatus(str, enum.Enum):
+    """Why a certified search stopped (``ERMCertificate.status``, ``LazyFaceResult.status``).
+
+    A ``str`` subclass that compares, prints, formats, reprs and serializes (JSON) exactly as
+    the string it stands for, so files and ``--json`` output keep the same strings.
+
+    Examples
+    --------
+    >>> SearchStatus.TIME_LIMIT == "time limit", f"{SearchStatus.TIME_LIMIT}"
+    (True, 'time limit')
+    >>> import json; json.dumps({"status": SearchStatus.TARGET_REACHED})
+    '{"status": "target reached"}'
+    """
+
+    #: certify_erm: the gap of the certified parameters is at most the target
+    TARGET_REACHED = "target reached"
+    #: certify_erm: the given parameters are proven more than the target above the optimum
+    EXCEEDS_TARGET = "exceeds target"
+    #: stopped at the time limit, with a sound bound
+    TIME_LIMIT = "time limit"
+    #: stopped at the open-box budget, with a sound bound
+    NODE_LIMIT = "node limit"
+    #: stopped by Ctrl-C, with the sound bound reached so far
+    INTERRUPTED = "interrupted"
+    #: certify_erm: the search space was covered without reaching the target
+    EXHAUSTED = "exhausted"
+    #: solve_face_lazy: the pricing proved that no column has a negative reduced cost
+    OPTIMAL = "optimal"
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+    def __repr__(self) -> str:
+        return repr(self.value)
 
 #: ``None`` (a bar on a terminal), ``True``/``False`` (force on/off), or a callable that
 #: receives ``{"seconds", "lower_bound", "upper_bound", "gap", "nodes", "open"}`` per round.
@@ -36,12 +77,12 @@ class BoundMonitor:
     def seconds(self) -> float:
         return time.perf_counter() - self.start
 
-    def stop_reason(self, engine: Any) -> str | None:
+    def stop_reason(self, engine: Any) -> SearchStatus | None:
         """``"time limit"`` or ``"node limit"`` when the search must stop, else None."""
         if self.out_of_time():
-            return "time limit"
+            return SearchStatus.TIME_LIMIT
         if engine.at_node_limit:
-            return "node limit"
+            return SearchStatus.NODE_LIMIT
         return None
 
     def out_of_time(self) -> bool:

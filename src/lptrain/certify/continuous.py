@@ -35,7 +35,7 @@ import numpy as np
 
 from lptrain._interrupt import interrupt_requests
 from lptrain._validation import check_array, check_choice, check_float, check_unit_box
-from lptrain.certify._monitor import BoundMonitor, ProgressArg
+from lptrain.certify._monitor import BoundMonitor, ProgressArg, SearchStatus
 from lptrain.certify.bnb import BranchAndBound
 from lptrain.certify.bounds import BoxBounds
 from lptrain.certify.boxes import ContinuousSpace
@@ -457,26 +457,26 @@ def _drive(run: Any, monitor: BoundMonitor, gap_target: float, p_value: float | 
                 monitor.update(lower, best, engine.nodes, len(engine.queue))
                 if p_value is not None:
                     if p_value - lower <= gap_target:
-                        status = "target reached"
+                        status = SearchStatus.TARGET_REACHED
                         break
                     if best - lower <= gap_target and p_value - best > gap_target:
-                        status = "exceeds target"
+                        status = SearchStatus.EXCEEDS_TARGET
                         break
                 elif best - lower <= gap_target:
-                    status = "target reached"
+                    status = SearchStatus.TARGET_REACHED
                     break
                 if engine.done:
-                    status = "exhausted"
+                    status = SearchStatus.EXHAUSTED
                     break
                 if ctrl_c.requested:
-                    status = "interrupted"
+                    status = SearchStatus.INTERRUPTED
                     break
                 stop = monitor.stop_reason(engine)
                 if stop is not None:
                     status = stop
                     break
         except KeyboardInterrupt:
-            status = "interrupted"
+            status = SearchStatus.INTERRUPTED
     monitor.update(engine.lower_bound(), engine.best, engine.nodes, len(engine.queue),
                    force=True)
     return status

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from lptrain._validation import check_float, check_int
-from lptrain.certify._monitor import BoundMonitor, ProgressArg
+from lptrain.certify._monitor import BoundMonitor, ProgressArg, SearchStatus
 from lptrain.certify.bnb import BranchAndBound, Candidates
 from lptrain.certify.boxes import GridSpace
 from lptrain.certify.distributed import make_bounder
@@ -46,7 +46,7 @@ from lptrain.nn.losses import Loss, get_loss
 from lptrain.nn.regularizers import Regularizer, get_regularizer
 from lptrain.solver import LinearProgram, solve_lp
 
-__all__ = ["LazyFaceResult", "solve_face_lazy", "master_lp", "face_solver_lazy"]
+__all__ = ["LazyFaceResult", "solve_face_lazy", "master_lp"]
 
 
 @dataclass(frozen=True)
@@ -216,7 +216,7 @@ def solve_face_lazy(network: Network, loss: str | Loss, X_tilde: Any, Y_tilde: A
             lower = min(master.t, engine.lower_bound())
             monitor.update(lower, master.t, engine.nodes, len(engine.queue))
             if engine.done:
-                status = "optimal"
+                status = SearchStatus.OPTIMAL
                 break
             stop = monitor.stop_reason(engine)
             if stop is not None:
@@ -236,59 +236,3 @@ def solve_face_lazy(network: Network, loss: str | Loss, X_tilde: Any, Y_tilde: A
         nodes=engine.nodes, enumerated=engine.enumerated, history=tuple(monitor.history),
         seconds=monitor.seconds, status=status, tol=tol, bits=b,
         grid_points=grid_size(N, b))
-
-
-def face_solver_lazy(face: Any, *, time_limit: float | None = None,
-                     progress: ProgressArg = None, verify: Any = True,
-                     warm_start: bool = False, target_gap: float | None = None,
-                     cluster: Any = None) -> tuple[int, float, Any, dict[str, float],
-                                                   dict[str, Any], dict[str, Any]]:
-    """Adapter with the signature of ``lptrain.erm.SOLVERS`` entries, so that
-    ``SOLVERS["lazy"] = face_solver_lazy`` makes ``Face.solve("lazy")`` work on an
-    unmaterialized polytope (``ERMPolytope.define``).
-
-    Returns ``(phi_index, lp_value, FaceCertificate, times, sizes, info)``. The
-    certificate's dual bound is the lazy solve's certified lower bound; ``verified`` is
-    True when the pricing proved optimality (status "optimal") and C(φ̃), recomputed with
-    the numpy reference, equals the LP value. ``target_gap`` stops the pricing once the
-    face-LP gap is that small (default: ``tol = 1e-9``).
-    """
-    import time
-
-    from lptrain.erm.certificate import FaceCertificate
-    from lptrain.nn.evaluate import empirical_risk
-
-    poly = face.polytope
-    t0 = time.perf_counter()
-    r = solve_face_lazy(poly.network, poly.loss, face.X_tilde, face.Y_tilde, poly.bits,
-                        regularizer=poly.regularizer, time_limit=time_limit,
-                        progress=progress, cluster=cluster,
-                        tol=1e-9 if target_gap is None else float(target_gap),
-                        backend=poly.backend)
-    t1 = time.perf_counter()
-    if r.phi_index is None:
-        raise InvalidInputError(f"bits*N = {poly.bits * poly.network.N} > 62: the grid index "
-                                "of φ̃ does not fit in int64; use fewer bits")
-    recomputed = r.lp_value
-    if verify is not False and verify is not None:
-        recomputed = float(empirical_risk(poly.network, poly.loss, face.X_tilde, face.Y_tilde,
-                                          r.phi[None, :], poly.regularizer,
-                                          backend="numpy")[0])
-    attained = abs(recomputed - r.lp_value) <= 1e-9 * (1.0 + abs(r.lp_value))
-    cert = FaceCertificate(
-        dual_bound=r.lower_bound, primal_value=recomputed,
-        gap=max(recomputed - r.lower_bound, 0.0),
-        verified=bool(r.status == "optimal" and attained and verify not in (False, None)),
-        method=("column generation on the face's Dantzig-Wolfe master (HiGHS); pricing by "
-                "certified branch and bound over grid boxes (affine bounds with rounding "
-                "margins, small boxes enumerated); bound = min(t, least pruned bound)"),
-        details={"status": r.status, "t": r.dual, "attained": attained,
-                 "tol": r.tol, "pricing_rounds": r.pricing_rounds})
-    sizes = {"phi_grid": r.grid_points, "columns": int(r.column_values.size),
-             "nodes": r.nodes, "enumerated": r.enumerated,
-             "face_variables": poly.sizes.face_variables}
-    info = {"phi_levels": r.phi_levels.tolist(), "status": r.status,
-            "master_solves": r.master_solves, "pricing_rounds": r.pricing_rounds,
-            "history": [list(h) for h in r.history], "lower_bound_face": r.lower_bound}
-    times = {"solve": t1 - t0, "verify": time.perf_counter() - t1}
-    return int(r.phi_index), float(r.lp_value), cert, times, sizes, info

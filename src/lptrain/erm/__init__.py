@@ -14,15 +14,22 @@ from __future__ import annotations
 from lptrain.erm.certificate import FaceCertificate, explicit_dual, verify_structured
 from lptrain.erm.face import SOLVERS, Face, FaceSolution
 from lptrain.erm.guard import MemoryEstimate, available_memory, memory_estimate, memory_limit
+from lptrain.erm.lazy import LazyFaceSolver
 from lptrain.erm.polytope import ERMPolytope, estimate_build_memory, polytope_spec
+from lptrain.erm.solvers import FaceOutcome, FaceSolver, HighsFaceSolver, StructuredFaceSolver
 
 __all__ = [
     "ERMPolytope",
     "Face",
     "FaceCertificate",
+    "FaceOutcome",
     "FaceSolution",
+    "FaceSolver",
+    "HighsFaceSolver",
+    "LazyFaceSolver",
     "MemoryEstimate",
     "SOLVERS",
+    "StructuredFaceSolver",
     "available_memory",
     "estimate_build_memory",
     "explicit_dual",

@@ -1,4 +1,4 @@
-"""Faces of the ERM polytope (Lemma 3.6) and their two solvers.
+"""Faces of the ERM polytope (Lemma 3.6) and how they are solved.
 
 A face fixes ``λ_{d,v} = 0`` for every table row v whose (x, y) part is not the
 discretized data point d; with the table layout (φ fastest) the free λ of bag d are one
@@ -6,16 +6,16 @@ contiguous block of ``|Φ_grid|`` columns. Its LP optimum v̂ gives φ̃ with
 ``ERM(φ̃) - ERM(φ*) ≤ 2ε`` (Main Theorem 3.1 (c)), and ``v̂ - ε ≤ ERM(φ*)``
 (Lemma 3.4).
 
-Solvers (``Face.solve(solver=...)``; add one by adding to ``SOLVERS``):
+Solvers (``Face.solve(solver=...)``; add one by adding a factory to ``SOLVERS``), each a
+:class:`~lptrain.erm.solvers.FaceSolver` returning a
+:class:`~lptrain.erm.solvers.FaceOutcome`:
 
-* ``"highs"`` — the face LP on the built polytope: one HiGHS session per polytope, bounds
-  changed by difference between faces, warm re-solves; φ̃ decoded by the engine's decoder
-  (:func:`lptrain.bo.decode`).
-* ``"structured"`` — the face's structure (SPEC §4): the marginal rows force one common
-  distribution μ over Φ_grid, so the face LP is ``min_{μ ∈ simplex} Σ_φ μ_φ C(φ)``, i.e.
-  ``min_φ C(φ)`` with ``C(φ) = (1/D) Σ_d ℓ(f(x̃^d, φ), ỹ^d) + λR(φ)``: the §3.4 enumeration
-  on the discretized data (:func:`lptrain.nn.grid_argmin`, parallel, in bounded memory),
-  no polytope needed. Both give the same optimum.
+* ``"highs"`` — :class:`~lptrain.erm.solvers.HighsFaceSolver`: the face LP on the built
+  polytope, on one HiGHS session (owned by the polytope's HiGHS solver), warm re-solves.
+* ``"structured"`` — :class:`~lptrain.erm.solvers.StructuredFaceSolver`: ``min_φ C(φ)`` by
+  the §3.4 enumeration on the discretized data (SPEC §4), no polytope needed.
+* ``"lazy"`` — :class:`~lptrain.erm.lazy.LazyFaceSolver`: column generation with certified
+  branch-and-bound pricing (:mod:`lptrain.certify.lazy`), for grids too large to enumerate.
 
 Ties between optimal grid points are broken the same way by every solver
 (:mod:`lptrain.erm.ties`): least true ERM, then least grid index.
@@ -23,7 +23,6 @@ Ties between optimal grid points are broken the same way by every solver
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -32,30 +31,28 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lptrain._progress import progress as progress_bar
 from lptrain._validation import check_choice
-from lptrain.bo import decode
-from lptrain.discretize import grid_levels, grid_points
-from lptrain.erm.certificate import (
-    FaceCertificate,
-    check_face_table,
-    highs_certificate,
-    verify_structured,
+from lptrain.discretize import grid_points
+from lptrain.erm.certificate import FaceCertificate
+from lptrain.erm.lazy import LazyFaceSolver
+from lptrain.erm.solvers import (
+    STRUCTURED_MAX_EVALUATIONS,
+    FaceOutcome,
+    FaceSolver,
+    HighsFaceSolver,
+    StructuredFaceSolver,
 )
 from lptrain.erm.table import discretize_data, point_positions
-from lptrain.erm.ties import break_ties, grid_minimum
-from lptrain.errors import CertificateError, InvalidInputError, TimeLimitError, TooLargeError
+from lptrain.erm.ties import break_ties
+from lptrain.errors import CertificateError, InvalidInputError
 from lptrain.nn.evaluate import empirical_risk
-from lptrain.solver import LinearProgram, certify, write_mps
+from lptrain.solver import LinearProgram, write_mps
 
 if TYPE_CHECKING:
     from lptrain.erm.polytope import ERMPolytope
 
-__all__ = ["Face", "FaceSolution", "SOLVERS", "STRUCTURED_MAX_EVALUATIONS"]
-
-#: Without a time limit, the structured solver refuses faces needing more loss evaluations
-#: (|Φ_grid| · D) than this: about an hour of work at 10^8–10^9 evaluations per second.
-STRUCTURED_MAX_EVALUATIONS = 10**12
+__all__ = ["Face", "FaceSolution", "FaceOutcome", "FaceSolver", "SOLVERS",
+           "STRUCTURED_MAX_EVALUATIONS"]
 
 
 @dataclass(frozen=True)
@@ -158,7 +155,8 @@ class Face:
         branch-and-bound pricing: grids far too large to enumerate; docs/certify.md).
         ``verify``: True (full check while it is cheap, else sampled), False, ``"full"`` or
         ``"sample"``. ``warm_start`` (highs): start from the previous face's basis instead
-        of presolving again (usually slower, see :meth:`ERMPolytope._highs`).
+        of presolving again (usually slower, see
+        :class:`~lptrain.erm.solvers.HighsFaceSolver`).
         ``cluster`` (lazy only): a Dask scheduler address or ``distributed.Client``.
         """
         name = check_choice("solver", solver, tuple(SOLVERS))
@@ -169,19 +167,19 @@ class Face:
                     f"cluster is used by solver='lazy' only; got solver={name!r}")
             extra["cluster"] = cluster
         start = time.perf_counter()
-        phi_index, value, cert, times, sizes, info = SOLVERS[name](
+        out = self.polytope.face_solver(name).solve(
             self, time_limit=time_limit, progress=progress, verify=verify,
             warm_start=warm_start, **extra)
-        if "ties" not in info:  # [users, issue 12.5] one tie rule for every solver (ties.py)
-            tie = break_ties(self, phi_index, value)
-            info = {**info, "ties": tie.to_dict(), "solver_phi_index": int(phi_index)}
-            phi_index = tie.index
-        return self._finish(name, phi_index, value, cert, times, sizes, info, start)
+        if "ties" not in out.info:  # [users, issue 12.5] one tie rule for every solver
+            tie = break_ties(self, out.phi_index, out.value)
+            out = replace(out, phi_index=tie.index,
+                          info={**out.info, "ties": tie.to_dict(),
+                                "solver_phi_index": int(out.phi_index)})
+        return self._finish(name, out, start)
 
-    def _finish(self, name: str, phi_index: int, value: float, cert: FaceCertificate,
-                times: dict[str, float], sizes: dict[str, Any], info: dict[str, Any],
-                start: float) -> FaceSolution:
+    def _finish(self, name: str, out: FaceOutcome, start: float) -> FaceSolution:
         poly = self.polytope
+        phi_index, value, cert, info = out.phi_index, out.value, out.certificate, out.info
         phi = grid_points(poly.network.N, poly.bits, phi_index, phi_index + 1)[0]
         erm = float(empirical_risk(poly.network, poly.loss, self.X, self.Y, phi[None, :],
                                    poly.regularizer, backend=poly.backend)[0])
@@ -195,8 +193,8 @@ class Face:
                 f"ERM(φ̃) = {erm!r} exceeds v̂ + ε = {value!r} + {eps!r}: the a-priori bound "
                 "of Lemma 3.1 fails, a bug in the discretization or the Lipschitz constant")
         total = time.perf_counter() - start
-        seconds = {"build": poly.build_seconds["total"], "solve": times["solve"],
-                   "verify": times["verify"], "total": total}
+        seconds = {"build": poly.build_seconds["total"], "solve": out.seconds["solve"],
+                   "verify": out.seconds["verify"], "total": total}
         # Lemma 3.4: ERM(φ*) >= v̂ - ε; with a solver that stops early (lazy at its time
         # limit) only the certified bound on v̂ is known, so use the smaller of the two.
         face_lower = min(float(value), float(cert.dual_bound))
@@ -204,117 +202,12 @@ class Face:
             phi=phi, phi_index=int(phi_index), lp_value=float(value), erm=erm, epsilon=eps,
             lower_bound=face_lower - eps, lower_bound_kind="a-priori",
             guarantee=2.0 * eps, upper_bound=float(value) + eps, certificate=cert,
-            solver=name, sizes=sizes, seconds=seconds, info=info)
+            solver=name, sizes=out.sizes, seconds=seconds, info=info)
 
 
-_Outcome = tuple[int, float, FaceCertificate, dict[str, float], dict[str, Any],
-                 dict[str, Any]]
-
-
-def _solve_highs(face: Face, *, time_limit: float | None, progress: bool | None,
-                 verify: Any, warm_start: bool = False) -> _Outcome:
-    poly = face.polytope
-    lifted = poly._require_lifted("solver='highs'")
-    free = face.free_columns()
-    t0 = time.perf_counter()
-    session = poly._highs(free, warm_start)
-    session.set_time_limit(time_limit)
-    sol = session.solve()
-    solve_seconds = time.perf_counter() - t0
-    decoded = decode(lifted.spec, [lifted.lambdas(sol.x, 0)])
-    code = int(decoded.x[0])
-    phi_index = code if poly.phi_index is None else int(poly.phi_index[code])
-    t1 = time.perf_counter()
-    cols = np.concatenate([free, np.arange(int(lifted.x_offsets[0]), lifted.lp.n_cols)])
-    face_lp = LinearProgram(c=lifted.lp.c[cols], A=lifted.lp.A[:, cols],
-                            row_lower=lifted.lp.row_lower, row_upper=lifted.lp.row_upper,
-                            col_lower=np.zeros(cols.size), col_upper=np.ones(cols.size))
-    cert = costs = None
-    if verify is not False and verify is not None:
-        cert = certify(face_lp, replace(sol, x=sol.x[cols], reduced_costs=sol.reduced_costs[cols]))
-        costs = check_face_table(face)  # the LP's costs, recomputed: never trust the table
-    fixed = np.ones(lifted.lp.n_cols, dtype=bool)
-    fixed[cols] = False
-    fixed_max = float(np.max(np.abs(sol.x[fixed]), initial=0.0))
-    certificate = highs_certificate(cert, face_lp, fixed_max, decoded.objective, costs)
-    if cert is not None and not certificate.verified:
-        raise CertificateError(
-            f"the HiGHS solution of the face LP failed its independent check: row residual "
-            f"{cert.row_residual:.3g}, bound residual {cert.bound_residual:.3g}, fixed "
-            f"columns up to {fixed_max:.3g}, decoded value {decoded.objective!r} against the "
-            f"proven lower bound {cert.dual_bound!r} (gap {certificate.gap:.3g})")
-    sizes = {"variables": lifted.lp.n_cols, "constraints": lifted.lp.n_rows,
-             "nonzeros": lifted.lp.nnz, "face_free_lambda": int(free.size),
-             "face_variables": face_lp.n_cols, "face_nonzeros": face_lp.nnz}
-    info = {"iterations": sol.iterations, "highs_objective": sol.objective,
-            "decoded_value": decoded.objective,
-            "warm_start": bool(warm_start and poly._solves > 0), "session_solves": poly._solves}
-    poly._solves += 1
-    times = {"solve": solve_seconds, "verify": time.perf_counter() - t1}
-    return phi_index, float(sol.objective), certificate, times, sizes, info
-
-
-def _solve_structured(face: Face, *, time_limit: float | None, progress: bool | None,
-                      verify: Any, warm_start: bool = False) -> _Outcome:
-    poly = face.polytope
-    total = poly.levels ** poly.network.N
-    work = total * poly.samples
-    if time_limit is None and work > STRUCTURED_MAX_EVALUATIONS:
-        raise TooLargeError(
-            f"the structured solver would evaluate {float(work):.3g} losses (|Φ_grid| = "
-            f"{poly.levels}^{poly.network.N} grid points × D = {poly.samples}), more than "
-            f"{float(STRUCTURED_MAX_EVALUATIONS):.0e} (hours of work): use solver 'lazy' "
-            "(--solver lazy), fewer bits, or give a time limit (--time-limit S) to try anyway")
-    t0 = time.perf_counter()
-    with progress_bar(total, "minimizing C(φ)", enabled=progress, unit="φ") as bar:
-        r = grid_minimum(face, _ticker(bar.update, t0, time_limit))  # [users] ties.py
-    solve_seconds = time.perf_counter() - t0
-    if r.index < 0 or not math.isfinite(r.value):
-        raise InvalidInputError("no grid point of Φ satisfies the network's constraint")
-    t1 = time.perf_counter()
-    certificate = verify_structured(face, r.index, r.value, verify)
-    if certificate.details and not (certificate.details["dual_feasible"]
-                                    and certificate.details["attained"]):
-        raise CertificateError(
-            f"the structured solver's answer failed its independent check: "
-            f"{certificate.method}; claimed optimum t = {r.value!r}, recomputed minimum "
-            f"{certificate.details['min_recomputed']!r}, recomputed C(φ̃) = "
-            f"{certificate.details['recomputed_at_phi']!r}")
-    sizes = {"phi_grid": poly.sizes.phi_grid, "evaluated": r.evaluated,
-             "evaluations": r.evaluated * poly.samples,
-             "face_variables": poly.sizes.face_variables}
-    info = {"phi_levels": grid_levels([r.index], poly.network.N, poly.bits)[0].tolist(),
-            "ties": r.to_dict()}
-    times = {"solve": solve_seconds, "verify": time.perf_counter() - t1}
-    return r.index, r.value, certificate, times, sizes, info
-
-
-def _ticker(update: Callable[[int], None], start: float, time_limit: float | None
-            ) -> Callable[[int, int], None]:
-    """Progress callback for grid_argmin that also enforces the time limit."""
-    last = [0]
-
-    def tick(done: int, total: int) -> None:
-        update(done - last[0])
-        last[0] = done
-        elapsed = time.perf_counter() - start
-        if time_limit is not None and elapsed > time_limit and done < total:
-            raise TimeLimitError(
-                f"the structured solver stopped at its time limit ({time_limit:g} s) after "
-                f"{done} of {total} grid points; raise time_limit")
-    return tick
-
-
-def _solve_lazy(face: Face, **options: Any) -> _Outcome:
-    """Column generation with branch-and-bound pricing (lptrain.certify.lazy): the face LP
-    over grids far too large to enumerate; works on a defined (unmaterialized) polytope."""
-    from lptrain.certify.lazy import face_solver_lazy
-
-    return face_solver_lazy(face, **options)
-
-
-#: Face solvers by name: each takes (face, *, time_limit, progress, verify, warm_start)
-#: and returns (phi_index, value, FaceCertificate, times, sizes, info).
-SOLVERS: dict[str, Callable[..., Any]] = {"highs": _solve_highs,
-                                          "structured": _solve_structured,
-                                          "lazy": _solve_lazy}
+#: Face solver factories by name: each makes a :class:`FaceSolver` for one polytope
+#: (:meth:`lptrain.erm.ERMPolytope.face_solver`); its ``solve(face, *, time_limit, progress,
+#: verify, warm_start, **options)`` returns a :class:`FaceOutcome`.
+SOLVERS: dict[str, Callable[[], FaceSolver]] = {"highs": HighsFaceSolver,
+                                                "structured": StructuredFaceSolver,
+                                                "lazy": LazyFaceSolver}

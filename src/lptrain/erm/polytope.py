@@ -56,10 +56,11 @@ from lptrain.nn.lipschitz import LipschitzReport, architecture_lipschitz
 from lptrain.nn.losses import Loss, get_loss
 from lptrain.nn.regularizers import Regularizer, get_regularizer
 from lptrain.sizes import PolytopeSizes, exact_sizes, phi_grid_size
-from lptrain.solver import HighsSession, LinearProgram, write_mps
+from lptrain.solver import LinearProgram, write_mps
 
 if TYPE_CHECKING:
     from lptrain.erm.face import Face
+    from lptrain.erm.solvers import FaceSolver
 
 __all__ = ["ERMPolytope", "polytope_spec", "estimate_build_memory"]
 
@@ -176,9 +177,8 @@ class ERMPolytope:
         self.reg_costs: np.ndarray | None = None
         self.lifted: LiftedLP | None = None
         self.memory: MemoryEstimate | None = None
-        self._session: HighsSession | None = None
-        self._free: np.ndarray | None = None
-        self._solves = 0
+        #: this polytope's face solvers, made on first use: name -> (factory, solver)
+        self._face_solvers: dict[str, tuple[Any, FaceSolver]] = {}
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -275,34 +275,28 @@ class ERMPolytope:
         from lptrain.erm.face import Face
         return Face(self, X, Y)
 
-    # ------------------------------------------------------------------ HiGHS session
-    def _highs(self, free: np.ndarray, warm_start: bool = False) -> HighsSession:
-        """The polytope's one HiGHS session (the model is passed once) with the λ columns
-        ``free`` (and no other) unfixed; bounds change by difference with the previous face.
+    # ------------------------------------------------------------------ face solvers
+    def face_solver(self, name: str) -> FaceSolver:
+        """This polytope's face solver ``name`` (a key of ``lptrain.erm.SOLVERS``), made on
+        first use and kept: per-polytope state, such as the one HiGHS session of
+        :class:`~lptrain.erm.solvers.HighsFaceSolver`, lives in the solver."""
+        from lptrain.erm.face import SOLVERS
 
-        With ``warm_start`` the re-solve starts from the previous face's basis; otherwise
-        the basis is cleared so that presolve first removes the fixed columns, which is
-        faster here: the previous face's basic λ are all fixed at 0 in the next face, so
-        the warm dual simplex needs thousands of pivots over every column
-        (``benchmarks/bench_polytope.py`` measures both)."""
-        lifted = self._require_lifted("solver='highs'")
-        if self._session is None:
-            self._session = HighsSession(lifted.lp)
-            n_lam = int(lifted.lambda_offsets[-1])
-            self._session.set_col_bounds(np.arange(n_lam), 0.0, 0.0)
-        elif self._free is not None:
-            self._session.set_col_bounds(self._free, 0.0, 0.0)
-        self._session.set_col_bounds(free, 0.0, 1.0)
-        self._free = free
-        if not warm_start:
-            self._session.clear_basis()
-        return self._session
+        key = check_choice("solver", name, tuple(SOLVERS))
+        factory = SOLVERS[key]
+        held = self._face_solvers.get(key)
+        if held is None or held[0] is not factory:
+            if held is not None:
+                held[1].close()
+            held = (factory, factory())
+            self._face_solvers[key] = held
+        return held[1]
 
     def close(self) -> None:
-        """Release the HiGHS session (a later ``solver="highs"`` starts a new one)."""
-        if self._session is not None:
-            self._session.close()
-        self._session, self._free, self._solves = None, None, 0
+        """Release what the face solvers hold (the HiGHS session: a later
+        ``solver="highs"`` starts a new one)."""
+        for _, solver in self._face_solvers.values():
+            solver.close()
 
     # ------------------------------------------------------------------ output
     def to_dict(self) -> dict[str, Any]:
