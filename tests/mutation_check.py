@@ -394,7 +394,8 @@ MUTATIONS: tuple[Mutation, ...] = (
              _CERTIFY_CLI, "nn.Sequential layers matched to the wrong groups"),
     # ----- the activation-pattern search (certify/patterns, docs/patterns.md): node by node
     Mutation("pattern-cone-dual-sign", f"{_PAT}/cones.py",
-             "                w -= pi[r] * normals[r, i]", "                w += pi[r] * normals[r, i]",
+             "                w -= pi[r] * normals[r, i]",
+             "                w += pi[r] * normals[r, i]",
              f"{_PAT_T} -k certified_ranges",
              "weak duality over a unit's cone: the facet multipliers with the wrong sign"),
     Mutation("pattern-chord-offset", f"{_PAT}/relaxation.py",
