@@ -427,7 +427,7 @@ MUTATIONS: tuple[Mutation, ...] = (
              "branching keeps one side of the hyperplane only"),
     Mutation("pattern-pruned-floor", f"{_PAT}/search.py",
              "                self.floor = min(self.floor, lb)\n", "                pass\n",
-             f"{_PAT_T} -k \"brute_force or weight_decay\"",
+             f"{_PAT_T} -k \"brute_force or weight_decay or dropped_at_the_threshold\"",
              "nodes pruned against the threshold do not lower the floor"),
 )
 

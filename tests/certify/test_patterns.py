@@ -297,3 +297,23 @@ def test_patterns_and_boxes_bracket_the_same_optimum():
                     method="boxes")
     assert a.lower_bound <= b.best_value + 1e-12 and b.lower_bound <= a.best_value + 1e-12
     assert a.gap <= 1e-3 and b.gap <= 1e-3
+
+
+def test_nodes_dropped_at_the_threshold_keep_their_bound_in_the_floor():
+    """A node popped with a bound at or above the threshold is dropped, and its bound still
+    counts: the search's lower bound stays the least bound of what was dropped."""
+    from lptrain.certify.patterns.search import PatternProblem, PatternSearch
+
+    rng = _seed("floor")
+    X = rng.uniform(-1, 1, (30, 1))
+    Y = 0.5 * np.sin(3.0 * X)
+    sf = sign_form(dense([1, 3, 1]), get_loss("abs"), None)
+    pb = PatternProblem.from_signform(sf, "abs", X, Y)
+    thr = [np.inf]
+    search = PatternSearch(pb, lambda: thr[0])
+    search.step()  # the roots, none dropped at birth
+    roots = search.lower_bound()
+    assert search.heap and roots < search.best - 1e-6
+    thr[0] = -np.inf  # every open node is now at or above the threshold
+    search.step()
+    assert search.done and search.lower_bound() == roots
