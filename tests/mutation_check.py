@@ -20,7 +20,7 @@ fails, naming the entry, as soon as an ``old`` text is no longer found).
 
 Usage::
 
-    python tests/mutation_check.py              # every mutation (~40 minutes on 2 cores)
+    python tests/mutation_check.py              # every mutation (about an hour on 2 cores)
     python tests/mutation_check.py --list       # the table of entries, nothing run
     python tests/mutation_check.py -k hinge     # entries whose name contains 'hinge'
     python tests/mutation_check.py --cold       # empty kernel cache for every mutation
