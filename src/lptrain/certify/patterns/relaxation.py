@@ -571,28 +571,25 @@ def _widest_unstable(cls: np.ndarray, L: np.ndarray, U: np.ndarray) -> tuple[int
 
 
 @njit
-def true_risk(Xt, y, loss, alpha, signs, c_free, c_fixed, lam, theta, off, q
-              ):  # type: ignore[no-untyped-def]
-    """The sign-form (regularized) risk at θ: ``(1/D) Σ_d ℓ(c + Σ_j s_j σ(x̃_d·v_j), y_d)
-    + λ c² + Σ_j R(v_j)``."""
-    D = Xt.shape[0]
-    H = signs.shape[0]
-    c = theta[0] if c_free else c_fixed
-    total = 0.0
-    for d in range(D):
-        f = c
-        for j in range(H):
-            t = 0.0
-            for i in range(q):
-                t += Xt[d, i] * theta[off + j * q + i]
-            f += signs[j] * (t if t > 0.0 else alpha * t)
-        if loss == 0:
-            total += abs(f - y[d])
-        elif loss == 1:
-            total += (f - y[d]) * (f - y[d])
-        else:
-            total += max(0.0, 1.0 - y[d] * f)
-    value = total / D
+def _point_loss(Xt, y, d, loss, alpha, signs, c, theta, off, q):  # type: ignore[no-untyped-def]
+    """``ℓ(c + Σ_j s_j σ(x̃_d·v_j), y_d)`` at one data point."""
+    f = c
+    for j in range(signs.shape[0]):
+        t = 0.0
+        for i in range(q):
+            t += Xt[d, i] * theta[off + j * q + i]
+        f += signs[j] * (t if t > 0.0 else alpha * t)
+    if loss == 0:
+        return abs(f - y[d])
+    if loss == 1:
+        return (f - y[d]) * (f - y[d])
+    return max(0.0, 1.0 - y[d] * f)
+
+
+@njit
+def _regularization(theta, lam, c_free, c, H, off, q):  # type: ignore[no-untyped-def]
+    """``λ c² + Σ_j R(v_j)`` of the balanced weight decay (0 without it)."""
+    value = 0.0
     if lam > 0.0:
         if c_free:
             value += lam * c * c
@@ -606,27 +603,31 @@ def true_risk(Xt, y, loss, alpha, signs, c_free, c_fixed, lam, theta, off, q
 
 
 @njit
+def true_risk(Xt, y, loss, alpha, signs, c_free, c_fixed, lam, theta, off, q
+              ):  # type: ignore[no-untyped-def]
+    """The sign-form (regularized) risk at θ: ``(1/D) Σ_d ℓ(c + Σ_j s_j σ(x̃_d·v_j), y_d)
+    + λ c² + Σ_j R(v_j)``."""
+    D = Xt.shape[0]
+    c = theta[0] if c_free else c_fixed
+    total = 0.0
+    for d in range(D):
+        total += _point_loss(Xt, y, d, loss, alpha, signs, c, theta, off, q)
+    return total / D + _regularization(theta, lam, c_free, c, signs.shape[0], off, q)
+
+
+@njit
 def _true_and_gap(Xt, y, loss, alpha, signs, c_free, c_fixed, lam, theta, A, b, start, off,
                   q):  # type: ignore[no-untyped-def]
-    """True regularized risk at θ and, per point, true loss minus the relaxed loss."""
+    """True regularized risk at θ (as :func:`true_risk`, in one pass) and, per point, true
+    loss minus the relaxed loss."""
     D = Xt.shape[0]
-    H = signs.shape[0]
     p = theta.shape[0]
     c = theta[0] if c_free else c_fixed
     errs = np.empty(D)
+    total = 0.0
     for d in range(D):
-        f = c
-        for j in range(H):
-            t = 0.0
-            for i in range(q):
-                t += Xt[d, i] * theta[off + j * q + i]
-            f += signs[j] * (t if t > 0.0 else alpha * t)
-        if loss == 0:
-            ell = abs(f - y[d])
-        elif loss == 1:
-            ell = (f - y[d]) * (f - y[d])
-        else:
-            ell = max(0.0, 1.0 - y[d] * f)
+        ell = _point_loss(Xt, y, d, loss, alpha, signs, c, theta, off, q)
+        total += ell
         m = 0.0
         for k in range(start[d], start[d + 1]):
             v = b[k]
@@ -635,7 +636,7 @@ def _true_and_gap(Xt, y, loss, alpha, signs, c_free, c_fixed, lam, theta, A, b, 
             m = max(m, v)
         relaxed = m * m if loss == 1 else m
         errs[d] = ell - relaxed
-    value = true_risk(Xt, y, loss, alpha, signs, c_free, c_fixed, lam, theta, off, q)
+    value = total / D + _regularization(theta, lam, c_free, c, signs.shape[0], off, q)
     return value, errs
 
 
