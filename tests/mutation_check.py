@@ -74,7 +74,8 @@ _LAZY = "tests/soundness/test_lazy_soundness.py"
 _BNB = "tests/soundness/test_search_soundness.py"
 _PAT = "src/lptrain/certify/patterns"
 _PAT_T = "tests/certify/test_patterns.py"
-_PAT_NODE = f"{_PAT_T} -k \"node_bound_below or triangle_lp\""
+_PAT_NODE = f"{_PAT_T} -k \"node_bound_below or triangle_and\""
+_PAT_ENV = f"{_PAT_T} -k \"certify_upper or envelope_facet or node_bound_below\""
 
 
 def _numba(*cases: str) -> str:
@@ -403,9 +404,24 @@ MUTATIONS: tuple[Mutation, ...] = (
              "lo_c[j, d] = -0.5 * lm * lv + 4.0 * _U * (uv - lv)", _PAT_NODE,
              "ReLU chord of an unstable (unit, point): offset halved"),
     Mutation("pattern-chord-slope", f"{_PAT}/relaxation.py",
-             "kh = 1.0 if c == 0 else (alpha if c == 1 else alpha + a1 * lam_c[j, d])",
-             "kh = 1.0 if c == 0 else (alpha if c == 1 else alpha + 0.5 * a1 * lam_c[j, d])",
+             "                    Wu[j, d, i] = lam_c[j, d] * Xt[d, i]",
+             "                    Wu[j, d, i] = 0.5 * lam_c[j, d] * Xt[d, i]",
              _PAT_NODE, "ReLU chord of an unstable (unit, point): slope halved"),
+    Mutation("pattern-upper-coefficient", f"{_PAT}/relaxation.py",
+             "base_hi[o + i] += kh * x[i] + (a1 * Wu[j, d, i] if up else 0.0)",
+             "base_hi[o + i] += kh * x[i] + (0.5 * a1 * Wu[j, d, i] if up else 0.0)",
+             _PAT_NODE, "the upper bound (chord or facet) of a positive unit halved in F_hi"),
+    Mutation("pattern-envelope-m1", f"{_PAT}/relaxation.py",
+             "    beta = max(beta, -m1, -m2)", "    beta = max(beta, -m2)", _PAT_ENV,
+             "envelope facet: validity above 0 on the region not enforced"),
+    Mutation("pattern-envelope-m2", f"{_PAT}/relaxation.py",
+             "    m2 -= 4.0 * _U * rnd\n    beta = max(beta, -m1, -m2)",
+             "    m2 -= 4.0 * _U * rnd\n    beta = max(beta, -m1)", _PAT_ENV,
+             "envelope facet: validity above x·v on the region not enforced"),
+    Mutation("pattern-envelope-dual", f"{_PAT}/envelope.py",
+             "            cb[r] = g[k]", "            cb[r] = 0.5 * g[k]",
+             f"{_PAT_T} -k envelope_facet",
+             "envelope facet: the duals of the hull LP from halved costs"),
     Mutation("pattern-upper-range", f"{_PAT}/relaxation.py", "            U[j, d] = -_umin(neg,",
              "            U[j, d] = -0.5 * _umin(neg,", _PAT_NODE,
              "a pre-activation's certified maximum over the node halved"),

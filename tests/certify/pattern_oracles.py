@@ -12,7 +12,8 @@ import numpy as np
 from scipy.optimize import linprog
 
 __all__ = ["lp_range", "sign_risk", "sample_node", "relaxation_lp", "patterns_1d",
-           "patterns_2d", "brute_force_1d", "convex_reformulation"]
+           "patterns_2d", "brute_force_1d", "convex_reformulation", "region_vertices",
+           "envelope_value", "envelope_lp"]
 
 
 def lp_range(x: np.ndarray, cuts: np.ndarray) -> tuple[float, float]:
@@ -144,6 +145,104 @@ def relaxation_lp(Xt, y, signs, cuts, alpha=0.0, pairs=(), k_ord=-1, c_free=True
     bounds = [(-1, 1)] * p + [(0, None)] * (nu + D)
     res = linprog(cost, A_ub=np.array(rows), b_ub=np.array(rhs), bounds=bounds,
                   method="highs")
+    assert res.status == 0, res.message
+    return float(res.fun)
+
+
+def region_vertices(cuts: np.ndarray, q: int) -> np.ndarray:
+    """Vertices of ``{v ∈ [-1,1]^q : cuts @ v >= 0}`` by brute force: every q of the
+    constraint planes (box faces and cuts) intersected, feasible points kept."""
+    planes = [(np.eye(q)[i], s) for i in range(q) for s in (-1.0, 1.0)]
+    planes += [(np.asarray(c, dtype=float), 0.0) for c in cuts]
+    pts = []
+    for combo in itertools.combinations(range(len(planes)), q):
+        A = np.array([planes[i][0] for i in combo])
+        b = np.array([planes[i][1] for i in combo])
+        if abs(np.linalg.det(A)) < 1e-12:
+            continue
+        v = np.linalg.solve(A, b)
+        if np.all(np.abs(v) <= 1 + 1e-9) and (len(cuts) == 0
+                                               or np.all(np.asarray(cuts) @ v >= -1e-9)):
+            if not any(np.allclose(v, w, atol=1e-9) for w in pts):
+                pts.append(v)
+    return np.array(pts).reshape(-1, q)
+
+
+def envelope_value(V: np.ndarray, x: np.ndarray, vstar: np.ndarray) -> float:
+    """The concave envelope of ``max(0, x · v)`` over ``conv(V)`` at vstar:
+    ``max Σ μ_i g(V_i)`` over ``Σ μ_i V_i = vstar, Σ μ = 1, μ >= 0`` (an LP)."""
+    g = np.maximum(V @ x, 0.0)
+    A_eq = np.vstack([V.T, np.ones(len(V))])
+    res = linprog(-g, A_eq=A_eq, b_eq=np.concatenate([vstar, [1.0]]),
+                  bounds=[(0, None)] * len(V), method="highs")
+    assert res.status == 0, res.message
+    return float(-res.fun)
+
+
+def envelope_lp(Xt, y, signs, cuts, alpha=0.0, pairs=(), k_ord=-1):
+    """The node's relaxation (absolute loss) with the **concave envelope** of every
+    ``relu(x̃_d · v_j)`` over the unit's region in place of the chord, as an explicit LP:
+    ``r_jd <= Σ_i μ_jdi g_jd(V_i)``, ``v_j = Σ_i μ_jdi V_i``, ``Σ_i μ_jdi = 1``, μ >= 0
+    (the hypograph of the envelope), ``r_jd >= max(0, t_jd)``. Its optimum."""
+    D, q = Xt.shape
+    h = len(signs)
+    p = 1 + h * q
+    Vs = [region_vertices(cuts[j], q) for j in range(h)]
+    nvs = [len(V) for V in Vs]
+    # variables: theta (p), r (h D), e (D), mu (Σ_j D nv_j)
+    mu0 = p + h * D + D
+    mu_off = [mu0 + D * sum(nvs[:j]) for j in range(h)]
+    nvar = mu0 + D * sum(nvs)
+    cost = np.zeros(nvar)
+    cost[p + h * D: mu0] = 1.0 / D
+    A_ub, b_ub, A_eq, b_eq = [], [], [], []
+    ridx = lambda j, d: p + j * D + d  # noqa: E731
+    for d in range(D):
+        f = np.zeros(nvar)
+        f[0] = 1.0
+        for j in range(h):
+            o = 1 + j * q
+            f[o:o + q] += signs[j] * alpha * Xt[d]
+            f[ridx(j, d)] += signs[j] * (1 - alpha)
+        for sgn in (1.0, -1.0):
+            row = sgn * f
+            row[p + h * D + d] -= 1.0
+            A_ub.append(row)
+            b_ub.append(sgn * y[d])
+    for j in range(h):
+        o = 1 + j * q
+        g = np.maximum(Vs[j] @ Xt.T, 0.0)  # (nv, D)
+        for d in range(D):
+            m = mu_off[j] + d * nvs[j]
+            row = np.zeros(nvar)  # t - r <= 0
+            row[o:o + q] = Xt[d]
+            row[ridx(j, d)] = -1.0
+            A_ub.append(row)
+            b_ub.append(0.0)
+            row = np.zeros(nvar)  # r - Σ μ g <= 0
+            row[ridx(j, d)] = 1.0
+            row[m:m + nvs[j]] = -g[:, d]
+            A_ub.append(row)
+            b_ub.append(0.0)
+            for i in range(q):  # v_j - Σ μ V = 0
+                row = np.zeros(nvar)
+                row[o + i] = 1.0
+                row[m:m + nvs[j]] = -Vs[j][:, i]
+                A_eq.append(row)
+                b_eq.append(0.0)
+            row = np.zeros(nvar)
+            row[m:m + nvs[j]] = 1.0
+            A_eq.append(row)
+            b_eq.append(1.0)
+    for j1, j2 in pairs:
+        row = np.zeros(nvar)
+        row[1 + j1 * q + k_ord] = 1.0
+        row[1 + j2 * q + k_ord] = -1.0
+        A_ub.append(row)
+        b_ub.append(0.0)
+    bounds = [(-1, 1)] * p + [(0, None)] * (nvar - p)
+    res = linprog(cost, A_ub=np.array(A_ub), b_ub=np.array(b_ub), A_eq=np.array(A_eq),
+                  b_eq=np.array(b_eq), bounds=bounds, method="highs")
     assert res.status == 0, res.message
     return float(res.fun)
 

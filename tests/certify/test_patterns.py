@@ -11,9 +11,12 @@ import pytest
 from pattern_oracles import (
     brute_force_1d,
     convex_reformulation,
+    envelope_lp,
+    envelope_value,
     lp_range,
     patterns_1d,
     patterns_2d,
+    region_vertices,
     relaxation_lp,
     sample_node,
     sign_risk,
@@ -21,8 +24,16 @@ from pattern_oracles import (
 
 from lptrain.certify import certify_erm, choose_method, solve_erm_scip
 from lptrain.certify.patterns import from_params, patterns_available, sign_form, to_params
-from lptrain.certify.patterns.cones import RMAX, certified_ranges
-from lptrain.certify.patterns.relaxation import EXACT, INFEASIBLE, PRUNED, node_bound
+from lptrain.certify.patterns.cones import RMAX, certified_ranges, unit_vertices
+from lptrain.certify.patterns.envelope import envelope_facet
+from lptrain.certify.patterns.relaxation import (
+    EXACT,
+    INFEASIBLE,
+    PRUNED,
+    _regions,
+    certify_upper,
+    node_bound,
+)
 from lptrain.errors import InvalidInputError
 from lptrain.nn import dense, empirical_risk, forward, get_loss, get_regularizer
 
@@ -142,26 +153,104 @@ def test_node_bound_below_every_sampled_point(case):
         assert inh[0] <= sign_risk(Xt, y, loss, signs, c2, V2, alpha, lam, c_free).min() + 1e-13
 
 
-@pytest.mark.parametrize("n,h,alpha", [(1, 2, 0.0), (1, 3, 0.0), (2, 2, 0.0), (1, 2, 0.3)])
-def test_node_bound_equals_the_triangle_lp(n, h, alpha):
-    """The certified bound is the optimum of the node's LP relaxation (written here with
-    explicit variables and exact LP ranges), not something weaker."""
+@pytest.mark.parametrize("n,h,alpha", [(1, 2, 0.0), (1, 3, 0.0), (2, 2, 0.0), (1, 2, 0.3),
+                                       (2, 3, 0.0), (2, 2, 0.2)])
+def test_node_bound_between_the_triangle_and_the_envelope_lp(n, h, alpha):
+    """With the chords alone (``refine=0``) the certified bound is the optimum of the
+    node's triangle LP (written here with explicit variables and exact LP ranges); with
+    the envelope-facet pass it lies between that and the LP with the whole concave
+    envelope of every ReLU over its unit's region (vertices by brute force), and in two
+    input dimensions it is strictly above the triangle LP on some node."""
     rng = _seed("tight", n, h, alpha)
     D = 12
     X = rng.uniform(-1, 1, (D, n))
     Xt = np.column_stack([X, np.ones(D)])
     q = n + 1
     y = rng.uniform(-1, 1, D)
+    gains = []
     for depth in (0, 2, 4, 7):
         signs = np.array([1.0] * (h - 1) + [-1.0])
         v0 = rng.uniform(-1, 1, (h, q))
         cuts = _random_cuts(rng, Xt, h, depth, v0)
         normals, nr = _pack(cuts, h, q)
-        lb = node_bound(Xt, y, 0, alpha, signs, True, -1.0, 1.0, 0.0, 0.0, normals, nr,
-                        np.zeros((0, 2), dtype=np.int64), q - 1, 80, np.zeros(1 + h * q),
-                        -np.inf, np.inf)[0]
+        args = (Xt, y, 0, alpha, signs, True, -1.0, 1.0, 0.0, 0.0, normals, nr,
+                np.zeros((0, 2), dtype=np.int64), q - 1, 80, np.zeros(1 + h * q), -np.inf,
+                np.inf)
+        chord = node_bound(*args, 0)[0]
+        refined = node_bound(*args, 1)[0]
         ref = relaxation_lp(Xt, y, signs, cuts, alpha)
-        assert lb <= ref + 1e-9 and lb >= ref - 1e-6, (depth, lb, ref)
+        assert chord <= ref + 1e-9 and chord >= ref - 1e-6, (depth, chord, ref)
+        if alpha == 0.0:
+            env = envelope_lp(Xt, y, signs, cuts, alpha)
+            assert refined <= env + 1e-9, (depth, refined, env)
+        assert refined >= chord - 1e-12
+        gains.append(refined - ref)
+    if n == 2 and alpha == 0.0:
+        assert max(gains) > 1e-4, gains
+
+
+# ----- the envelope facets ---------------------------------------------------------------
+
+@pytest.mark.parametrize("q", [2, 3, 4])
+def test_envelope_facet_is_the_hull_lp_and_valid(q):
+    """The facet returned at v* has the value of the envelope LP at v* (scipy's HiGHS on
+    the primal, vertices by brute force) and lies above max(0, x·v) at every vertex — at
+    interior points, at vertices, on faces and at the origin (degenerate bases)."""
+    rng = _seed("facet", q)
+    X = np.column_stack([rng.uniform(-1, 1, (20, q - 1)), np.ones(20)])
+    checked = 0
+    for trial in range(40):
+        v0 = rng.uniform(-1, 1, (1, q))
+        cuts = _random_cuts(rng, X, 1, int(rng.integers(0, 5)), v0)[0]
+        Vb = region_vertices(cuts, q)
+        normals = np.zeros((RMAX, q))
+        normals[: len(cuts)] = cuts
+        V, _, nv, _ = unit_vertices(normals, len(cuts), -np.ones(q), np.ones(q))
+        x = X[int(rng.integers(20))] * rng.choice([-1.0, 1.0])
+        kind = trial % 4
+        if kind == 0:
+            vstar = rng.dirichlet(np.ones(len(Vb))) @ Vb
+        elif kind == 1:
+            vstar = Vb[int(rng.integers(len(Vb)))]
+        elif kind == 2:
+            i, k = rng.choice(len(Vb), 2, replace=False)
+            vstar = 0.5 * (Vb[i] + Vb[k])
+        else:
+            vstar = np.zeros(q)
+        w = np.zeros(q)
+        beta, good = envelope_facet(V, nv, x, vstar, w)
+        assert good, trial
+        g = np.maximum(Vb @ x, 0.0)
+        assert np.all(Vb @ w + beta >= g - 1e-9), trial
+        assert abs(w @ vstar + beta - envelope_value(Vb, x, vstar)) <= 1e-8, trial
+        checked += 1
+    assert checked == 40
+
+
+@pytest.mark.parametrize("q", [2, 3])
+def test_certify_upper_makes_any_affine_function_valid(q):
+    """Whatever ``(w, β)`` comes in — a facet, a chord, a random plane far too low — the
+    β' returned makes ``w·v + β' >= max(0, x·v)`` on the region (checked at the vertices
+    and at sampled points), and is not larger than needed (by more than 1e-9)."""
+    rng = _seed("certify-upper", q)
+    X = np.column_stack([rng.uniform(-1, 1, (15, q - 1)), np.ones(15)])
+    for trial in range(30):
+        v0 = rng.uniform(-1, 1, (1, q))
+        cuts = _random_cuts(rng, X, 1, int(rng.integers(0, 5)), v0)[0]
+        normals, nr = _pack([cuts], 1, q)
+        reg = _regions(normals, nr, q)
+        regt = reg[:8] + (normals, nr) + reg[9:]
+        x = X[int(rng.integers(15))]
+        w = rng.normal(size=q)
+        beta = float(rng.normal()) - 2.0
+        b2 = certify_upper(w, beta, x, 0, *regt)
+        Vb = region_vertices(cuts, q)
+        need = float(np.max(np.maximum(Vb @ x, 0.0) - Vb @ w))
+        assert b2 >= need and b2 >= beta, (trial, b2, need)
+        assert b2 <= max(beta, need) + 1e-9, (trial, b2, need)
+        _, V = sample_node(rng, [cuts], 1, q, 400, seeds=v0[None])
+        pts = V[:, 0, :]
+        assert np.all(pts @ w + b2 >= np.maximum(pts @ x, 0.0))
 
 
 # ----- the sign form ---------------------------------------------------------------------

@@ -6,10 +6,12 @@ unit signs and no products of parameters) → :mod:`~lptrain.certify.patterns.co
 unit's region in a node: a box cut by half-spaces through the origin; certified linear
 bounds over it) → :mod:`~lptrain.certify.patterns.relaxation` (the convex relaxation of a
 node and its certified lower bound) with :mod:`~lptrain.certify.patterns.ipm` (the
-interior-point method that finds its multipliers) → :mod:`~lptrain.certify.patterns.search`
+interior-point method that finds its multipliers) and
+:mod:`~lptrain.certify.patterns.envelope` (facets of the concave envelope of a ReLU over a
+unit's region, the second pass's upper bounds) → :mod:`~lptrain.certify.patterns.search`
 (the branch and bound) and :mod:`~lptrain.certify.patterns.local` (upper bounds from the
 exact convex problem of a pattern). :func:`lptrain.certify.certify_erm` uses it by default
-where it applies. The mathematics is in ``docs/certify.md``.
+where it applies. The mathematics is in ``docs/patterns.md``.
 
 Examples
 --------

@@ -31,7 +31,7 @@ def _bound_chunk(payload: dict[str, Any], signs: np.ndarray, normals: np.ndarray
     pb = payload
     return bound_nodes(pb["Xt"], pb["y"], pb["loss"], pb["alpha"], signs, pb["c_free"],
                        pb["c_lo"], pb["c_hi"], pb["c_fixed"], pb["lam"], normals, nr, pairs,
-                       pb["k_ord"], max_iter, pg, pc, thr)
+                       pb["k_ord"], max_iter, pg, pc, thr, pb["refine"])
 
 
 def dask_pattern_bounder(problem: Any, cluster: Any) -> Any:
@@ -41,7 +41,7 @@ def dask_pattern_bounder(problem: Any, cluster: Any) -> Any:
     payload = {"Xt": problem.Xt, "y": problem.y, "loss": problem.loss,
                "alpha": problem.alpha, "c_free": problem.c_free, "c_lo": problem.c_lo,
                "c_hi": problem.c_hi, "c_fixed": problem.c_fixed, "lam": problem.lam,
-               "k_ord": problem.k_ord}
+               "k_ord": problem.k_ord, "refine": problem.refine}
     key = hashlib.sha256(problem.Xt.tobytes() + problem.y.tobytes()).hexdigest()[:16]
     with _LOCK:
         future = _CACHE.get(key)

@@ -10,9 +10,14 @@ interval ``[L_jd, U_jd]``, so ``relu(t_jd)`` is
   ``λ = U / (U - L)`` (ε covers the rounding of λ),
 
 with δ = 1e-9 (a pre-activation certified to lie in [-δ, δ] changes the loss by at most
-δ per unit, and that is charged exactly). A leaky ReLU is ``α t + (1 - α) relu(t)``. Summing
-over the units with their signs gives a convex lower function ``F_lo,d(θ)`` and a concave
-upper function ``F_hi,d(θ)`` of ``θ = (c, v_1, ..., v_h)`` with
+δ per unit, and that is charged exactly). After a first pass with the chords, the chord of
+every unstable pair that is not tight at the solution is replaced by the facet of the
+concave envelope of the ReLU over the unit's region active there
+(:mod:`lptrain.certify.patterns.envelope`, made valid by :func:`certify_upper`) and the
+relaxation is solved again; the better certified bound is kept (:func:`node_bound`).
+A leaky ReLU is ``α t + (1 - α) relu(t)``. Summing over the units with their signs gives
+a convex lower function ``F_lo,d(θ)`` and a concave upper function ``F_hi,d(θ)`` of
+``θ = (c, v_1, ..., v_h)`` with
 ``F_lo,d <= f(x_d) <= F_hi,d`` on the node. For a loss convex in f, the least loss over
 ``[F_lo, F_hi]`` is a convex function of θ that is the maximum of affine *pieces*
 (``max(0, t)`` is expanded into its two pieces for up to four units per side and data
@@ -52,6 +57,7 @@ from lptrain.certify.patterns.cones import (
     unit_vertices,
     vertex_bases,
 )
+from lptrain.certify.patterns.envelope import envelope_facet
 from lptrain.certify.patterns.ipm import solve_relaxation
 
 __all__ = ["node_bound", "bound_nodes", "true_risk", "DELTA", "CAP", "NodeStatus", "OPEN",
@@ -199,8 +205,8 @@ def _piece_counts(y, loss, signs, cls, lo_c):  # type: ignore[no-untyped-def]
 
 
 @njit
-def _bases(x, alpha, signs, c_free, c_fixed, cls, lo_c, lam_c, d, off, base_lo, base_hi,
-           cvx_p, cvx_m):  # type: ignore[no-untyped-def]
+def _bases(x, alpha, signs, c_free, c_fixed, cls, lo_c, lam_c, Wu, bu, d, off, base_lo,
+           base_hi, cvx_p, cvx_m):  # type: ignore[no-untyped-def]
     """Affine parts of ``F_lo`` and ``F_hi`` at point d and the units whose ``max(0, t)``
     is expanded (positive units for ``F_lo``, negative ones for ``F_hi``)."""
     q = x.shape[0]
@@ -220,8 +226,8 @@ def _bases(x, alpha, signs, c_free, c_fixed, cls, lo_c, lam_c, d, off, base_lo, 
         c = cls[j, d]
         # act_lo = kl t (+ a1 max(0, t) when unstable);  act_hi = kh t + ch
         kl = 1.0 if c == 0 else alpha
-        kh = 1.0 if c == 0 else (alpha if c == 1 else alpha + a1 * lam_c[j, d])
-        ch = a1 * lo_c[j, d]
+        kh = 1.0 if c == 0 else alpha
+        ch = a1 * (bu[j, d] if c == 2 else lo_c[j, d])
         if c == 2:
             if signs[j] > 0 and n_p < CAP:
                 cvx_p[n_p] = j
@@ -231,21 +237,22 @@ def _bases(x, alpha, signs, c_free, c_fixed, cls, lo_c, lam_c, d, off, base_lo, 
                 n_m += 1
             else:
                 kl += a1 * lam_c[j, d]  # max(0, t) >= λ t beyond CAP units
+        up = c == 2  # act_hi = α t + a1 (Wu · v + bu): the chord or an envelope facet
         if signs[j] > 0:  # F_lo += act_lo, F_hi += act_hi
             for i in range(q):
                 base_lo[o + i] += kl * x[i]
-                base_hi[o + i] += kh * x[i]
+                base_hi[o + i] += kh * x[i] + (a1 * Wu[j, d, i] if up else 0.0)
             const_hi += ch
         else:  # F_lo -= act_hi, F_hi -= act_lo
             for i in range(q):
-                base_lo[o + i] -= kh * x[i]
+                base_lo[o + i] -= kh * x[i] + (a1 * Wu[j, d, i] if up else 0.0)
                 base_hi[o + i] -= kl * x[i]
             const_lo -= ch
     return const_lo, const_hi, n_p, n_m
 
 
 @njit
-def _pieces(Xt, y, loss, alpha, signs, c_free, c_fixed, cls, lo_c, lam_c, off, p
+def _pieces(Xt, y, loss, alpha, signs, c_free, c_fixed, cls, lo_c, lam_c, Wu, bu, off, p
             ):  # type: ignore[no-untyped-def]
     """The affine pieces ``a_k · θ + b_k`` of every point's relaxed loss (module
     docstring); the pieces of point d are rows ``start[d]:start[d+1]``."""
@@ -262,7 +269,8 @@ def _pieces(Xt, y, loss, alpha, signs, c_free, c_fixed, cls, lo_c, lam_c, off, p
     for d in range(D):
         x = Xt[d]
         const_lo, const_hi, n_p, n_m = _bases(x, alpha, signs, c_free, c_fixed, cls, lo_c,
-                                              lam_c, d, off, base_lo, base_hi, cvx_p, cvx_m)
+                                              lam_c, Wu, bu, d, off, base_lo, base_hi, cvx_p,
+                                              cvx_m)
         k = start[d]
         yd = y[d]
         # sides: (scale, base, const, expanded units, sign of their t): a piece is
@@ -423,9 +431,10 @@ def _unit_term(gj, theta_j, lam, j, V, nv, binv, ids, ok, obinv, oids, nob, norm
 
 
 @njit
-def _branch(Xt, theta, cls, lo_c, lam_c, errs, off):  # type: ignore[no-untyped-def]
+def _branch(Xt, theta, cls, Wu, bu, errs, off):  # type: ignore[no-untyped-def]
     """The point of largest relaxation error with an unstable unit, and the unit of
-    largest chord gap there; ``(-1, -1, 0)`` when there is none."""
+    largest gap ``Wu·v + bu - relu(t)`` there (the upper bound in use: chord or envelope
+    facet); ``(-1, -1, 0)`` when there is none."""
     D, q = Xt.shape
     H = cls.shape[0]
     bj, bd = -1, -1
@@ -437,9 +446,11 @@ def _branch(Xt, theta, cls, lo_c, lam_c, errs, off):  # type: ignore[no-untyped-
             for j in range(H):
                 if cls[j, d] == 2:
                     t0 = 0.0
+                    u0 = bu[j, d]
                     for i in range(q):
                         t0 += Xt[d, i] * theta[off + j * q + i]
-                    gap = lam_c[j, d] * t0 + lo_c[j, d] - max(0.0, t0)
+                        u0 += Wu[j, d, i] * theta[off + j * q + i]
+                    gap = u0 - max(0.0, t0)
                     if gap > best_gap:
                         best_gap, jj = gap, j
             if jj >= 0:
@@ -462,11 +473,142 @@ def _minorant_min(g, const, c_free, clo, chi, off, q, V, nv, binv, ids, ok, obin
 
 
 @njit
+def _chord_uppers(Xt, cls, lo_c, lam_c):  # type: ignore[no-untyped-def]
+    """The chords ``λ x̃_d · v + (ε - λL)`` of the unstable pairs as ``Wu · v + bu``."""
+    D, q = Xt.shape
+    H = cls.shape[0]
+    Wu = np.zeros((H, D, q))
+    bu = np.zeros((H, D))
+    for j in range(H):
+        for d in range(D):
+            if cls[j, d] == 2:
+                for i in range(q):
+                    Wu[j, d, i] = lam_c[j, d] * Xt[d, i]
+                bu[j, d] = lo_c[j, d]
+    return Wu, bu
+
+
+@njit
+def certify_upper(w, beta, x, j, V, nv, binv, ids, ok, obinv, oids, nob, normals, nr, lo,
+                  hi):  # type: ignore[no-untyped-def]
+    """The least ``β' >= β`` for which ``w · v + β' >= max(0, x · v)`` holds on unit j's
+    region in exact arithmetic: with ``m1 <= min_P w·v`` and ``m2 <= min_P (w - x)·v``
+    certified (the rounding of ``w - x`` charged to m2), ``β' = max(β, -m1, -m2)`` plus a
+    few ulps. NaN when w or β is not finite."""
+    q = x.shape[0]
+    fin = np.isfinite(beta)
+    wa = np.empty(q)
+    rnd = 0.0
+    for i in range(q):
+        fin = fin and np.isfinite(w[i])
+        wa[i] = w[i] - x[i]
+        rnd += abs(wa[i])
+    if not fin:
+        return np.nan
+    m1 = _umin(w, j, V, nv, binv, ids, ok, obinv, oids, nob, normals, nr, lo, hi)
+    m2 = _umin(wa, j, V, nv, binv, ids, ok, obinv, oids, nob, normals, nr, lo, hi)
+    m2 -= 4.0 * _U * rnd
+    beta = max(beta, -m1, -m2)
+    return beta + 4.0 * _U * abs(beta)
+
+
+@njit
+def _facet_uppers(Xt, cls, Wu, bu, theta, off, V, nv, binv, ids, ok, obinv, oids, nob,
+                  normals, nr, lo, hi):  # type: ignore[no-untyped-def]
+    """Replace the upper bound of every unstable pair whose gap at θ is not negligible by
+    the envelope facet active at θ (:mod:`lptrain.certify.patterns.envelope`), made valid
+    in exact arithmetic by :func:`certify_upper`, where it is lower at θ. Returns the new
+    ``(Wu, bu)`` and how many changed."""
+    D, q = Xt.shape
+    H = cls.shape[0]
+    W2 = Wu.copy()
+    b2 = bu.copy()
+    w = np.empty(q)
+    vs = np.empty(q)
+    changed = 0
+    for j in range(H):
+        for i in range(q):
+            vs[i] = theta[off + j * q + i]
+        for d in range(D):
+            if cls[j, d] != 2:
+                continue
+            t0 = 0.0
+            u0 = bu[j, d]
+            for i in range(q):
+                t0 += Xt[d, i] * vs[i]
+                u0 += Wu[j, d, i] * vs[i]
+            if u0 - max(0.0, t0) <= 1e-12:
+                continue
+            beta, good = envelope_facet(V[j], nv[j], Xt[d], vs, w)
+            if not good:
+                continue
+            beta = certify_upper(w, beta, Xt[d], j, V, nv, binv, ids, ok, obinv, oids, nob,
+                                 normals, nr, lo, hi)
+            f0 = beta
+            for i in range(q):
+                f0 += w[i] * vs[i]
+            if not (f0 < u0):  # also false for NaN
+                continue
+            for i in range(q):
+                W2[j, d, i] = w[i]
+            b2[j, d] = beta
+            changed += 1
+    return W2, b2, changed
+
+
+@njit
+def _solve_pass(Xt, y, loss, alpha, signs, c_free, clo, chi, c_fixed, lam, pairs, k_ord,
+                max_iter, cls, lo_c, lam_c, Wu, bu, G, hG, theta0, off, V, nv, binv, ids,
+                ok, obinv, oids, nob, normals, nr, lo, hi):  # type: ignore[no-untyped-def]
+    """Solve the relaxation with the upper bounds ``(Wu, bu)`` and certify its bound:
+    ``(lb, theta, value, errs, g, const, iters)``."""
+    q = Xt.shape[1]
+    H = signs.shape[0]
+    p = off + H * q
+    reg = (V, nv, binv, ids, ok, obinv, oids, nob, normals, nr, lo, hi)
+    A, b, start = _pieces(Xt, y, loss, alpha, signs, c_free, c_fixed, cls, lo_c, lam_c, Wu,
+                          bu, off, p)
+    quadratic = loss == 1
+    theta, e, z, zG, iters = solve_relaxation(A, b, start, G, hG, theta0, quadratic, lam,
+                                              c_free, H, q, max_iter)
+    for i in range(p):
+        if not np.isfinite(theta[i]):
+            theta[i] = theta0[i]
+    g, const, mag = _lagrangian(A, b, start, z, e, theta, quadratic)
+    if lam > 0.0 and c_free:
+        c0 = min(max(theta[0], clo), chi)
+        g[0] += 2.0 * lam * c0
+        const -= lam * c0 * c0
+        mag += 3.0 * lam
+    first = G.shape[0] - pairs.shape[0]
+    for t in range(pairs.shape[0]):
+        w = zG[first + t]
+        if w > 0.0 and np.isfinite(w):
+            g[off + pairs[t, 0] * q + k_ord] += w
+            g[off + pairs[t, 1] * q + k_ord] -= w
+            mag += 2.0 * w
+    lb = const
+    if c_free:
+        lb += min(g[0] * clo, g[0] * chi)
+    g_out = g.copy()
+    for j in range(H):
+        o = off + j * q
+        lb += _unit_term(g[o:o + q].copy(), theta[o:o + q].copy(), lam, j, *reg,
+                         g_out[o:o + q])
+        mag += 2.0 * lam * q
+    margin = 2.0 * (A.shape[0] + p + 8 * H * q + 80) * _U * (mag + abs(const) + 1.0)
+    lb -= margin
+    value, errs = _true_and_gap(Xt, y, loss, alpha, signs, c_free, c_fixed, lam, theta, A, b,
+                                start, off, q)
+    return lb, theta, value, errs, g_out, const - margin, iters
+
+
+@njit
 def node_bound(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: np.ndarray,
                c_free: bool, clo: float, chi: float, c_fixed: float, lam: float,
                normals: np.ndarray, nr: np.ndarray, pairs: np.ndarray, k_ord: int,
                max_iter: int, parent_g: np.ndarray, parent_const: float,
-               thr: float):  # type: ignore[no-untyped-def]
+               thr: float, refine: int = 1):  # type: ignore[no-untyped-def]
     """Certified lower bound of one node; see the module docstring.
 
     ``(parent_g, parent_const)`` is the affine minorant ``const + g·θ`` of the relaxed
@@ -474,6 +616,11 @@ def node_bound(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: np
     -inf``: none); it holds on this node too, so its certified minimum over this node's
     smaller region is a bound at almost no cost, and when it reaches ``thr`` the node is
     pruned without solving its relaxation (status PRUNED).
+
+    The relaxation is solved with the chords first; then, ``refine`` times, with the
+    envelope facet active at the last solution in place of the chord of every unstable
+    pair whose gap there is not negligible (:func:`_facet_uppers`). Every pass gives a
+    certified bound; the best is kept, with its minorant and branching choice.
 
     Returns ``(lb, theta, value, branch_unit, branch_point, status, keep, iterations, g,
     const)``: ``theta`` the relaxation's solution (a candidate), ``value`` the true
@@ -501,8 +648,7 @@ def node_bound(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: np
             return np.inf, nan, np.inf, -1, -1, INFEASIBLE, keep, 0, np.zeros(p), -np.inf
     L, U = _ranges(Xt, *reg)
     cls, lo_c, lam_c = _classify(L, U)
-    A, b, start = _pieces(Xt, y, loss, alpha, signs, c_free, c_fixed, cls, lo_c, lam_c, off,
-                          p)
+    Wu, bu = _chord_uppers(Xt, cls, lo_c, lam_c)
     G, hG = _rows(p, c_free, clo, chi, normals, nr, pairs, k_ord, off, q)
     theta0 = np.zeros(p)
     for j in range(H):
@@ -511,42 +657,33 @@ def node_bound(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: np
                 theta0[off + j * q + i] += V[j, k, i] / nv[j]
     if c_free:
         theta0[0] = 0.5 * (clo + chi)
-    quadratic = loss == 1
-    theta, e, z, zG, iters = solve_relaxation(A, b, start, G, hG, theta0, quadratic, lam,
-                                              c_free, H, q, max_iter)
-    for i in range(p):
-        if not np.isfinite(theta[i]):
-            theta[i] = theta0[i]
-    # ----- certified bound --------------------------------------------------------------
-    g, const, mag = _lagrangian(A, b, start, z, e, theta, quadratic)
-    if lam > 0.0 and c_free:
-        c0 = min(max(theta[0], clo), chi)
-        g[0] += 2.0 * lam * c0
-        const -= lam * c0 * c0
-        mag += 3.0 * lam
-    first = G.shape[0] - pairs.shape[0]
-    for t in range(pairs.shape[0]):
-        w = zG[first + t]
-        if w > 0.0 and np.isfinite(w):
-            g[off + pairs[t, 0] * q + k_ord] += w
-            g[off + pairs[t, 1] * q + k_ord] -= w
-            mag += 2.0 * w
-    lb = const
-    if c_free:
-        lb += min(g[0] * clo, g[0] * chi)
-    g_out = g.copy()
-    for j in range(H):
-        o = off + j * q
-        lb += _unit_term(g[o:o + q].copy(), theta[o:o + q].copy(), lam, j, *reg,
-                         g_out[o:o + q])
-        mag += 2.0 * lam * q
-    margin = 2.0 * (A.shape[0] + p + 8 * H * q + 80) * _U * (mag + abs(const) + 1.0)
-    lb -= margin
-    const_out = const - margin
-    # ----- candidate and branching ------------------------------------------------------
-    value, errs = _true_and_gap(Xt, y, loss, alpha, signs, c_free, c_fixed, lam, theta, A, b,
-                                start, off, q)
-    bj, bd, worst = _branch(Xt, theta, cls, lo_c, lam_c, errs, off)
+    lb, theta, value, errs, g_out, const_out, iters = _solve_pass(
+        Xt, y, loss, alpha, signs, c_free, clo, chi, c_fixed, lam, pairs, k_ord, max_iter,
+        cls, lo_c, lam_c, Wu, bu, G, hG, theta0, off, *reg)
+    Wb, bb = Wu, bu
+    cur = theta
+    theta_br = theta
+    for _ in range(refine):
+        if lb >= thr:
+            break
+        W2, b2, changed = _facet_uppers(Xt, cls, Wb, bb, cur, off, *reg)
+        if changed == 0:
+            break
+        lb2, th2, val2, errs2, g2, c2, it2 = _solve_pass(
+            Xt, y, loss, alpha, signs, c_free, clo, chi, c_fixed, lam, pairs, k_ord,
+            max_iter, cls, lo_c, lam_c, W2, b2, G, hG, theta0, off, *reg)
+        iters += it2
+        cur = th2
+        if val2 < value:
+            value, theta = val2, th2
+        if lb2 > lb:
+            lb, errs, g_out, const_out = lb2, errs2, g2, c2
+            Wb, bb = W2, b2
+            theta_br = th2
+        else:
+            break
+    # ----- branching (from the relaxation that gave the bound) ---------------------------
+    bj, bd, worst = _branch(Xt, theta_br, cls, Wb, bb, errs, off)
     if bj < 0 or worst <= 1e-12:
         # Tight at θ: the node is solved if the bound agrees; if not, the solver stopped
         # short or its multipliers are poor, so branch on the widest unstable pair left.
@@ -645,7 +782,7 @@ def bound_nodes(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: n
                 c_free: bool, clo: float, chi: float, c_fixed: float, lam: float,
                 normals: np.ndarray, nr: np.ndarray, pairs: np.ndarray, k_ord: int,
                 max_iter: int, parent_g: np.ndarray, parent_const: np.ndarray,
-                thr: float):  # type: ignore[no-untyped-def]
+                thr: float, refine: int = 1):  # type: ignore[no-untyped-def]
     """:func:`node_bound` for a batch of B nodes (``signs`` (B, h), ``normals``
     (B, h, RMAX, q), ``nr`` (B, h), ``parent_g`` (B, p), ``parent_const`` (B,));
     ``pairs`` (B, P, 2) with unused rows ``-1``. It releases the GIL: the caller runs
@@ -672,7 +809,7 @@ def bound_nodes(Xt: np.ndarray, y: np.ndarray, loss: int, alpha: float, signs: n
         pr = pairs[n, :npairs].copy()
         out = node_bound(Xt, y, loss, alpha, signs[n], c_free, clo, chi, c_fixed, lam,
                          normals[n], nr[n], pr, k_ord, max_iter, parent_g[n],
-                         parent_const[n], thr)
+                         parent_const[n], thr, refine)
         lb[n] = out[0]
         theta[n] = out[1]
         value[n] = out[2]

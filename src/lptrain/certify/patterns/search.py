@@ -53,6 +53,8 @@ class PatternProblem:
     c_hi: float
     c_fixed: float
     lam: float
+    #: envelope-facet passes per node after the chord pass (relaxation.node_bound)
+    refine: int = 1
 
     @classmethod
     def from_signform(cls, sf: SignForm, loss: str, X: np.ndarray, Y: np.ndarray
@@ -271,7 +273,7 @@ def _local_bounder(pb: PatternProblem, threads: int | None = None) -> Any:
             ) -> tuple[np.ndarray, ...]:
         return bound_nodes(pb.Xt, pb.y, pb.loss, pb.alpha, signs, pb.c_free, pb.c_lo,
                            pb.c_hi, pb.c_fixed, pb.lam, normals, nr, pairs, pb.k_ord,
-                           max_iter, pg, pc, thr)
+                           max_iter, pg, pc, thr, pb.refine)
 
     def run(signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, pairs: np.ndarray,
             max_iter: int, pg: np.ndarray, pc: np.ndarray, thr: float
