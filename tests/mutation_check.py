@@ -415,8 +415,9 @@ MUTATIONS: tuple[Mutation, ...] = (
              "    beta = max(beta, -m1, -m2)", "    beta = max(beta, -m2)", _PAT_ENV,
              "envelope facet: validity above 0 on the region not enforced"),
     Mutation("pattern-envelope-m2", f"{_PAT}/relaxation.py",
-             "    m2 -= 4.0 * _U * rnd\n    beta = max(beta, -m1, -m2)",
-             "    m2 -= 4.0 * _U * rnd\n    beta = max(beta, -m1)", _PAT_ENV,
+             "    m2 = _umin(wa, j, V, nv, binv, ids, ok, obinv, oids, nob, normals, nr, lo, hi)",
+             "    m2 = 1e300 + 0.0 * _umin(wa, j, V, nv, binv, ids, ok, obinv, oids, nob, "
+             "normals, nr, lo, hi)", _PAT_ENV,
              "envelope facet: validity above x·v on the region not enforced"),
     Mutation("pattern-envelope-dual", f"{_PAT}/envelope.py",
              "            cb[r] = g[k]", "            cb[r] = 0.5 * g[k]",

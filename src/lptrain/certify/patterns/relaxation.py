@@ -494,7 +494,8 @@ def certify_upper(w, beta, x, j, V, nv, binv, ids, ok, obinv, oids, nob, normals
     """The least ``β' >= β`` for which ``w · v + β' >= max(0, x · v)`` holds on unit j's
     region in exact arithmetic: with ``m1 <= min_P w·v`` and ``m2 <= min_P (w - x)·v``
     certified (the rounding of ``w - x`` charged to m2), ``β' = max(β, -m1, -m2)`` plus a
-    few ulps. NaN when w or β is not finite."""
+    few ulps. NaN (the caller keeps its chord) when w, β or a certified minimum is not
+    finite."""
     q = x.shape[0]
     fin = np.isfinite(beta)
     wa = np.empty(q)
@@ -508,6 +509,8 @@ def certify_upper(w, beta, x, j, V, nv, binv, ids, ok, obinv, oids, nob, normals
     m1 = _umin(w, j, V, nv, binv, ids, ok, obinv, oids, nob, normals, nr, lo, hi)
     m2 = _umin(wa, j, V, nv, binv, ids, ok, obinv, oids, nob, normals, nr, lo, hi)
     m2 -= 4.0 * _U * rnd
+    if not (np.isfinite(m1) and np.isfinite(m2)):  # max() would drop a NaN: fail safe
+        return np.nan
     beta = max(beta, -m1, -m2)
     return beta + 4.0 * _U * abs(beta)
 
