@@ -6,7 +6,10 @@ per method, the time to a certified gap of 0.01 (``--target``; the first moment
 ``upper - lower <= target`` in the bound history), the gap at 60 s and at the time limit,
 and the nodes:
 
-* ``patterns`` — ``certify_erm(method="patterns")`` (one hidden layer only);
+* ``patterns`` — ``certify_erm(method="patterns")`` (one hidden layer only), with its
+  defaults (the unit-hull bound on for one input);
+* ``patterns-nohull`` / ``patterns-hull3d`` — the same with the unit-hull bound off
+  (``hull_rounds=0``: the baseline, side by side) or on for two inputs (``hull_3d``);
 * ``boxes``    — ``certify_erm(method="boxes")``, today's box search;
 * ``scip``     — SCIP's spatial branch and bound on the same MINLP (``solve_erm_scip``);
 * ``adam``     — full-batch Adam, 10 restarts, weights clamped to the box; its best model is
@@ -34,6 +37,8 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import json
 import sys
 import time
@@ -79,7 +84,30 @@ def _from_history(history, t_limit: float) -> tuple[float | None, float, float]:
     return t_hit, g60, float(gaps[-1])
 
 
+@contextlib.contextmanager
+def pattern_variant(**fields):
+    """Run the pattern search with other ``PatternProblem`` fields (a benchmark-only patch
+    of ``PatternProblem.from_signform``; nothing else changes)."""
+    from lptrain.certify.patterns import search
+    orig = search.PatternProblem.__dict__["from_signform"]
+
+    def patched(cls, *a, **k):
+        return dataclasses.replace(orig.__func__(cls, *a, **k), **fields)
+
+    search.PatternProblem.from_signform = classmethod(patched)
+    try:
+        yield
+    finally:
+        search.PatternProblem.from_signform = orig
+
+
+VARIANTS = {"patterns-nohull": {"hull_rounds": 0}, "patterns-hull3d": {"hull_3d": True}}
+
+
 def run_certify(net, loss, X, Y, reg, method, t_limit, params=None):
+    if method in VARIANTS:
+        with pattern_variant(**VARIANTS[method]):
+            return run_certify(net, loss, X, Y, reg, "patterns", t_limit, params)
     t = time.perf_counter()
     cert = certify_erm(net, loss, X, Y, params=params, regularizer=reg, target_gap=TARGET,
                        time_limit=t_limit, progress=False, method=method)
@@ -164,7 +192,8 @@ def main() -> None:
     p.add_argument("--wd", type=float, default=0.0, help="weight decay λ (l2:λ)")
     p.add_argument("--time", type=float, default=60.0)
     p.add_argument("--methods", nargs="+", default=["patterns", "boxes"],
-                   choices=("patterns", "boxes", "scip", "adam"))
+                   choices=("patterns", "patterns-nohull", "patterns-hull3d", "boxes",
+                            "scip", "adam"))
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--target", type=float, default=None,
                    help="gap target (default 0.01; e.g. 1e-3 for the weight-decay rows)")
@@ -179,6 +208,12 @@ def main() -> None:
     if args.hidden is None:
         args.hidden = [[3]]
     header("certified optimality past two hidden units")
+    # compile (or load) every kernel before the clocks start: a tiny run per input size
+    for n in sorted({inst[0] for inst in instances(args)}):
+        if any(m.startswith("patterns") for m in args.methods):
+            Xw, Yw = make_data(n, 40, 99)
+            with pattern_variant(hull_3d=True):
+                run_certify(network(n, (2,), 0.0), "abs", Xw, Yw, None, "patterns", 5.0)
     rows = []
     for n, hidden, D, loss, wd, t_limit in instances(args):
         X, Y = make_data(n, D, args.seed)
@@ -186,7 +221,7 @@ def main() -> None:
         reg = f"l2:{wd}" if wd else None
         name = "-".join(map(str, (n, *hidden, 1)))
         for method in args.methods:
-            if method == "patterns":
+            if method.startswith("patterns"):
                 try:
                     choose_method(net, loss, reg, method="patterns")
                 except InvalidInputError as exc:
@@ -199,7 +234,7 @@ def main() -> None:
                 row = run_adam(net, loss, X, Y, reg, t_limit, "auto")
             else:
                 row = run_certify(net, loss, X, Y, reg, method, t_limit)
-            if args.oracle and wd and method in ("patterns", "boxes"):
+            if args.oracle and wd and method != "scip":
                 row.update(convex_oracle(X, Y, wd, hidden, row))
             row = {"net": name, "N": net.N, "D": D, "loss": loss, "wd": wd,
                    "limit s": t_limit, "method": method, **row}

@@ -76,6 +76,8 @@ _PAT = "src/lptrain/certify/patterns"
 _PAT_T = "tests/certify/test_patterns.py"
 _PAT_NODE = f"{_PAT_T} -k \"node_bound_below or triangle_and\""
 _PAT_ENV = f"{_PAT_T} -k \"certify_upper or envelope_facet or node_bound_below\""
+_HULL_UNIT = "tests/certify/test_patterns_hull.py -k arrangement_minimum"
+_HULL_NODE = "tests/certify/test_patterns_hull.py -k hull_lp_from_below"
 
 
 def _numba(*cases: str) -> str:
@@ -419,6 +421,45 @@ MUTATIONS: tuple[Mutation, ...] = (
              "    m2 = 1e300 + 0.0 * _umin(wa, j, V, nv, binv, ids, ok, obinv, oids, nob, "
              "normals, nr, lo, hi)", _PAT_ENV,
              "envelope facet: validity above x·v on the region not enforced"),
+    Mutation("hull-convex-planes", f"{_PAT}/hull.py",
+             "    for k in range(Xu.shape[0]):\n        if cu[k] > 0.0:\n            n += 1\n"
+             "    P = np.empty((n + ncut, q))\n    n = 0\n    for k in range(Xu.shape[0]):\n"
+             "        if cu[k] > 0.0:",
+             "    for k in range(Xu.shape[0]):\n        if cu[k] < 0.0:\n            n += 1\n"
+             "    P = np.empty((n + ncut, q))\n    n = 0\n    for k in range(Xu.shape[0]):\n"
+             "        if cu[k] < 0.0:", _HULL_UNIT,
+             "unit hull: the vertices of the concave kinks instead of the convex ones"),
+    Mutation("hull-stable-active", f"{_PAT}/hull.py",
+             "        if Lj[d] >= 0.0:  # relu_α(t) = t on the region",
+             "        if Lj[d] >= -0.5:  # relu_α(t) = t on the region", _HULL_UNIT,
+             "unit hull: points that may be inactive on the region taken as linear"),
+    Mutation("hull-sweep-orientation", f"{_PAT}/hull.py",
+             "        on = 1 if t > 0.0 else 2", "        on = 2 if t > 0.0 else 1", _HULL_UNIT,
+             "unit hull sweep: a kink switched on where it switches off"),
+    Mutation("hull-edges", f"{_PAT}/hull.py",
+             "    g = _edges_min(P, w, Xu, cu, A, errG, cuts, ncut, True, v)",
+             "    g = np.inf + 0.0 * _edges_min(P, w, Xu, cu, A, errG, cuts, ncut, True, v)",
+             _HULL_UNIT, "unit hull: the planes' crossings with the box edges left out"),
+    Mutation("hull-c-term", f"{_PAT}/hull.py",
+             "        cterm = min(clo * (smu - es), clo * (smu + es), chi * (smu - es), "
+             "chi * (smu + es))",
+             "        cterm = max(clo * (smu - es), clo * (smu + es), chi * (smu - es), "
+             "chi * (smu + es))", _HULL_NODE,
+             "unit hull: the output bias's term of the dual taken at its largest"),
+    Mutation("hull-multiplier-box", f"{_PAT}/hull.py",
+             "    mmax = float(np.nextafter(1.0 / D, 0.0))",
+             "    mmax = float(np.nextafter(2.0 / D, 0.0))", _HULL_NODE,
+             "unit hull: multipliers up to 2/D (|f - y|/D >= μ(f - y) fails)"),
+    Mutation("hull-candidate-value", f"{_PAT}/hull.py",
+             "    value = float(np.mean(np.abs(f + c - y)))",
+             "    value = float(np.mean(np.abs(f - y)))",
+             "tests/certify/test_patterns_hull.py -k candidate_and_split",
+             "unit hull: the candidate's value without its output bias (a wrong incumbent)"),
+    Mutation("hull-branch-bound", f"{_PAT}/search.py",
+             "            bound = max(r.bound, parent_lb)\n",
+             "            bound = max(r.bound, parent_lb) + 0.01\n",
+             "tests/certify/test_patterns_hull.py -k brackets_the_brute_force",
+             "hull-only nodes: the node's bound raised above what was certified"),
     Mutation("pattern-envelope-dual", f"{_PAT}/envelope.py",
              "            cb[r] = g[k]", "            cb[r] = 0.5 * g[k]",
              f"{_PAT_T} -k envelope_facet",

@@ -348,3 +348,60 @@ def convex_reformulation(Xt: np.ndarray, y: np.ndarray, lam: float,
     norms = np.concatenate([np.linalg.norm(Vv.value, axis=1),
                             np.linalg.norm(Ww.value, axis=1)])
     return float(prob.value), norms
+
+
+# ----- the unit-hull bound (hull.py) -------------------------------------------------------
+
+def arrangement_vertices(Xt: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """Every vertex of the arrangement of *all* data planes ``x̃_d · v = 0``, the cut planes
+    and the box faces that lies in the region ``{|v_i| <= 1, cuts · v >= 0}`` — by solving
+    every q-subset of planes (brute force, for a few dozen points)."""
+    q = Xt.shape[1]
+    rows = [np.eye(q)[i] for i in range(q)] * 2 + list(Xt) + list(cuts)
+    rhs = [1.0] * q + [-1.0] * q + [0.0] * (len(Xt) + len(cuts))
+    A, b = np.array(rows), np.array(rhs)
+    out = [np.zeros(q)]
+    for idx in itertools.combinations(range(len(rows)), q):
+        M = A[list(idx)]
+        if abs(np.linalg.det(M)) < 1e-12:
+            continue
+        v = np.linalg.solve(M, b[list(idx)])
+        if np.all(np.abs(v) <= 1 + 1e-9) and (len(cuts) == 0 or np.all(cuts @ v >= -1e-9)):
+            out.append(v)
+    return np.array(out)
+
+
+def unit_min_oracle(Xt, coef, alpha, cuts) -> float:
+    """``min over the region of Σ_d coef_d relu_α(x̃_d · v)`` at the arrangement vertices."""
+    V = arrangement_vertices(Xt, cuts)
+    T = V @ Xt.T
+    return float((np.where(T > 0, T, alpha * T) @ coef).min())
+
+
+def hull_lp(Xt, y, signs, cuts, alpha=0.0, c_range=(-1.0, 1.0)) -> float:
+    """The optimum of the absolute loss when each unit's output vector ranges over the
+    convex hull of ``{relu_α(X̃ v) : v in P_j}`` — the hull of its values at the
+    arrangement vertices — as one LP in scipy's HiGHS (the ordering of units dropped)."""
+    D = Xt.shape[0]
+    cols = []
+    for j, c in enumerate(cuts):
+        V = arrangement_vertices(Xt, c)
+        T = V @ Xt.T
+        cols.append(signs[j] * np.where(T > 0, T, alpha * T).T)  # (D, K_j)
+    K = [c.shape[1] for c in cols]
+    nl = sum(K)
+    # variables: c, λ (nl), e (D)
+    F = np.hstack([np.ones((D, 1))] + cols)
+    A_ub = np.block([[F, -np.eye(D)], [-F, -np.eye(D)]])
+    b_ub = np.concatenate([y, -y])
+    A_eq = np.zeros((len(cuts), 1 + nl + D))
+    off = 1
+    for j, k in enumerate(K):
+        A_eq[j, off:off + k] = 1.0
+        off += k
+    cost = np.concatenate([np.zeros(1 + nl), np.full(D, 1.0 / D)])
+    bounds = [c_range] + [(0, None)] * (nl + D)
+    res = linprog(cost, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=np.ones(len(cuts)),
+                  bounds=bounds, method="highs")
+    assert res.status == 0, res.message
+    return float(res.fun)

@@ -38,7 +38,7 @@ from lptrain.errors import (
 )
 from lptrain.solver.lp import LinearProgram, LPSolution, LPStatus
 
-__all__ = ["HighsSession", "InfeasibleLPError", "MIPSolution", "solve_lp", "solve_mip"]
+__all__ = ["CuttingPlaneLP", "HighsSession", "InfeasibleLPError", "MIPSolution", "solve_lp", "solve_mip"]
 
 _STATUS = highspy.HighsModelStatus
 _banner_silenced = False
@@ -275,6 +275,76 @@ class HighsSession:
             iterations=iterations,
             info={"highs_objective": sign * float(info.objective_function_value)},
         )
+
+
+class CuttingPlaneLP:
+    """An LP whose rows arrive over time (Kelley's cutting-plane method): optimize
+    ``cost · x`` over column bounds and the rows added so far; every re-solve starts warm
+    from the last basis. Dense rows, no presolve.
+
+    Examples
+    --------
+    >>> lp = CuttingPlaneLP([1.0, 2.0], [0.0, 0.0], [1.0, 1.0], sense="max")
+    >>> lp.solve()[1]
+    3.0
+    >>> lp.add_rows([[1.0, 1.0]], [-np.inf], [1.5])
+    >>> x, value = lp.solve()
+    >>> (x.tolist(), value)
+    ([0.5, 1.0], 2.5)
+    """
+
+    def __init__(self, cost: Any, lower: Any, upper: Any, *, sense: str = "min") -> None:
+        c = check_array("cost", cost, ndim=1)
+        lo = check_array("lower", lower, ndim=1, finite=False)
+        up = check_array("upper", upper, ndim=1, finite=False)
+        if sense not in ("min", "max"):
+            raise InvalidInputError(f"sense must be 'min' or 'max'; got {sense!r}")
+        if lo.shape != c.shape or up.shape != c.shape:
+            raise InvalidInputError(
+                f"cost, lower and upper must have one length; got {c.size}, {lo.size}, "
+                f"{up.size}")
+        self.n = int(c.size)
+        self._sign = 1.0 if sense == "min" else -1.0
+        self._h: Any = _new_highs()
+        _set_option(self._h, "presolve", "off")
+        self._h.addVars(self.n, lo.astype(np.float64), up.astype(np.float64))
+        self._h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32),
+                               (self._sign * c).astype(np.float64))
+        self.n_rows = 0
+
+    def add_rows(self, A: Any, lower: Any, upper: Any) -> None:
+        """Append the rows ``lower <= A x <= upper`` (A dense, shape (k, n))."""
+        M = np.atleast_2d(np.asarray(A, dtype=np.float64))
+        if M.ndim != 2 or M.shape[1] != self.n:
+            raise InvalidInputError(f"A must have shape (k, {self.n}); got {M.shape}")
+        k = M.shape[0]
+        lo = np.broadcast_to(np.asarray(lower, dtype=np.float64), (k,))
+        up = np.broadcast_to(np.asarray(upper, dtype=np.float64), (k,))
+        rows, cols = np.nonzero(M)
+        starts = np.searchsorted(rows, np.arange(k)).astype(np.int32)
+        status = self._h.addRows(k, lo.copy(), up.copy(), int(rows.size), starts,
+                                 cols.astype(np.int32), M[rows, cols])
+        if status == highspy.HighsStatus.kError:
+            raise SolverError("HiGHS rejected addRows")
+        self.n_rows += k
+
+    def solve(self) -> tuple[np.ndarray, float]:
+        """``(x, objective)`` at the optimum; SolverError for any other outcome."""
+        self._h.run()
+        status = self._h.getModelStatus()
+        if status != _STATUS.kOptimal:
+            raise SolverError(
+                f"HiGHS ended with status '{self._h.modelStatusToString(status)}'")
+        sol = self._h.getSolution()
+        x = np.asarray(sol.col_value, dtype=np.float64).copy()
+        #: the duals of the last solve (rows, then columns' bounds), as HiGHS reports them
+        self.row_duals = np.asarray(sol.row_dual, dtype=np.float64).copy()
+        self.col_duals = np.asarray(sol.col_dual, dtype=np.float64).copy()
+        return x, self._sign * float(self._h.getInfo().objective_function_value)
+
+    def close(self) -> None:
+        """Release the HiGHS instance."""
+        self._h.clear()
 
 
 def solve_lp(

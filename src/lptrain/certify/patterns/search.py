@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 
 from lptrain.certify.patterns.cones import QMAX, RMAX
+from lptrain.certify.patterns.hull import applies as hull_applies
+from lptrain.certify.patterns.hull import hull_bound, hull_node, region_facets
 from lptrain.certify.patterns.relaxation import EXACT, INFEASIBLE, PRUNED, bound_nodes
 from lptrain.certify.patterns.signform import LOSS_CODES, SignForm
 
@@ -55,6 +57,15 @@ class PatternProblem:
     lam: float
     #: envelope-facet passes per node after the chord pass (relaxation.node_bound)
     refine: int = 1
+    #: Kelley rounds of the unit-hull bound (hull.py) on nodes the relaxation does not
+    #: prune; 0 turns it off (it applies to the absolute loss without weight decay)
+    hull_rounds: int = 30
+    #: the unit-hull bound for two inputs too (q = 3: measured slower on 2-2-1, see
+    #: docs/patterns.md); one input (q = 2) takes it whenever ``hull_rounds > 0``
+    hull_3d: bool = False
+    #: one input: bound and split nodes by the unit-hull bound alone (its mixture says
+    #: where to split), the relaxation only where it cannot decide
+    hull_branch: bool = True
 
     @classmethod
     def from_signform(cls, sf: SignForm, loss: str, X: np.ndarray, Y: np.ndarray
@@ -84,6 +95,7 @@ class _Node:
     point: int
     g: np.ndarray  # the affine minorant const + g·θ its bound proved (children reuse it)
     const: float
+    hull_v: np.ndarray | None = None  # the unit-hull bound's last vertices (h, q)
 
 
 class PatternSearch:
@@ -137,6 +149,8 @@ class PatternSearch:
         self.exact_nodes = 0
         self.pruned_early = 0  # children pruned by their parent's minorant, no LP solved
         self.iterations = 0
+        self.hull_calls = 0
+        self.hull_pruned = 0
         self._started = False
         #: the two best candidates of the last batch (θ, value, signs), for polishing
         self.last_candidates: list[tuple[np.ndarray, float, np.ndarray]] = []
@@ -181,7 +195,8 @@ class PatternSearch:
             self._started = True
             empty = tuple(np.zeros((0, q)) for _ in range(h))
             none = np.zeros(self.p)
-            self._bound([(-np.inf, r, empty, none, -np.inf) for r in range(len(self.roots))])
+            self._bound([(-np.inf, r, empty, none, -np.inf, None)
+                         for r in range(len(self.roots))])
             return
         thr = self.threshold()
         items = []
@@ -194,7 +209,7 @@ class PatternSearch:
             for sgn in (1.0, -1.0):
                 cons = list(node.cons)
                 cons[node.unit] = np.vstack([cons[node.unit], sgn * xd[None, :]])
-                items.append((lb, node.root, tuple(cons), node.g, node.const))
+                items.append((lb, node.root, tuple(cons), node.g, node.const, node.hull_v))
         self.rounds += 1
         if items:
             self._bound(items)
@@ -209,7 +224,7 @@ class PatternSearch:
         usable = np.ones((B, h), dtype=bool)
         parent_g = np.zeros((B, self.p))
         parent_c = np.full(B, -np.inf)
-        for b, (_, root, cons, pg, pc) in enumerate(items):
+        for b, (_, root, cons, pg, pc, _) in enumerate(items):
             parent_g[b] = pg
             parent_c[b] = pc
             signs[b] = self.roots[root]
@@ -221,8 +236,35 @@ class PatternSearch:
                 nr[b, j] = c.shape[0]
                 normals[b, j, : c.shape[0]] = c
                 usable[b, j] = c.shape[0] < RMAX
-        run = self._bounder if self._bounder is not None else _local_bounder(pb)
         thr = self.threshold()
+        use_hull = pb.hull_rounds > 0 and hull_applies(pb.loss, pb.lam, q, pb.hull_3d)
+        # the unit-hull bound first on children whose parent left vertices to start from:
+        # a child it prunes needs no relaxation
+        pre = np.full(B, -np.inf)
+        pre_v: list[np.ndarray | None] = [None] * B
+        done = np.zeros(B, dtype=bool)
+        self.last_candidates = []
+        if use_hull and q == 2 and pb.hull_branch:
+            done = self._bound_by_hull(items, signs, normals, nr, usable, thr)
+        elif use_hull:
+            for b, item in enumerate(items):
+                if item[5] is not None and item[0] < thr:
+                    pre[b], pre_v[b] = self._hull(signs[b], normals[b], nr[b], thr,
+                                                  item[5][:, None, :])
+        pre[done] = np.inf  # handled: bounded and pushed, or dropped
+        todo = np.flatnonzero(pre < thr)
+        for b in np.flatnonzero((pre >= thr) & ~done):
+            self.nodes += 1
+            self.hull_pruned += 1
+            self.floor = min(self.floor, max(float(pre[b]), items[b][0]))
+        if todo.size == 0:
+            return
+        items = [items[b] for b in todo]
+        signs, normals, nr, pairs = signs[todo], normals[todo], nr[todo], pairs[todo]
+        usable, parent_g, parent_c = usable[todo], parent_g[todo], parent_c[todo]
+        pre, pre_v = pre[todo], [pre_v[b] for b in todo]
+        B = len(items)
+        run = self._bounder if self._bounder is not None else _local_bounder(pb)
         out = run(signs, normals, nr, pairs, self.max_iter, parent_g, parent_c, thr)
         lb, theta, value, bj, bd, status, keep, iters, g_node, c_node = out
         self.nodes += B
@@ -231,15 +273,26 @@ class PatternSearch:
         if value[k] < self.best:
             self.offer(theta[k], float(value[k]), signs[k])
         top = np.argsort(value)[:2]
-        self.last_candidates = [(theta[i].copy(), float(value[i]), signs[i].copy())
-                                for i in top if np.isfinite(value[i])]
+        self.last_candidates = sorted(
+            self.last_candidates + [(theta[i].copy(), float(value[i]), signs[i].copy())
+                                    for i in top if np.isfinite(value[i])],
+            key=lambda t: t[1])[:2]
         thr = self.threshold()
-        for b, (parent_lb, root, cons, _, _) in enumerate(items):
+        off = 1 if pb.c_free else 0
+        for b, (parent_lb, root, cons, _, _, _) in enumerate(items):
             if status[b] == INFEASIBLE:
                 continue
             if status[b] == PRUNED:
                 self.pruned_early += 1
-            bound = max(float(lb[b]), parent_lb)
+            bound = max(float(lb[b]), parent_lb, float(pre[b]))
+            hull_v = pre_v[b]
+            if use_hull and hull_v is None and status[b] != EXACT and bound < thr:
+                hb, hull_v = self._hull(signs[b], normals[b], nr[b], thr,
+                                        theta[b, off:].reshape(h, 1, q))
+                if hb > bound:
+                    bound = hb
+                    if bound >= thr:
+                        self.hull_pruned += 1
             if status[b] == EXACT or bound >= thr or bj[b] < 0 or not usable[b, bj[b]]:
                 if status[b] == EXACT:
                     self.exact_nodes += 1
@@ -248,8 +301,71 @@ class PatternSearch:
             kept = tuple(cons[j][keep[b, j, : min(cons[j].shape[0], RMAX)]]
                          if cons[j].shape[0] <= RMAX else cons[j] for j in range(h))
             node = _Node(bound, root, kept, int(bj[b]), int(bd[b]), g_node[b].copy(),
-                         float(c_node[b]))
+                         float(c_node[b]), hull_v)
             heapq.heappush(self.heap, (bound, next(self._count), node))
+
+    def _bound_by_hull(self, items: list[tuple[Any, ...]], signs: np.ndarray,
+                       normals: np.ndarray, nr: np.ndarray, usable: np.ndarray, thr: float
+                       ) -> np.ndarray:
+        """Bound and split nodes by the unit-hull bound alone (one input): the certified
+        bound, the candidate network of the master's mixture, and the (unit, point) where
+        the mixture is furthest from one unit. Returns which items it handled; the others
+        (no such point, yet not tight) go to the relaxation."""
+        pb = self.problem
+        h, q = pb.h, pb.q
+        B = len(items)
+        done = np.zeros(B, dtype=bool)
+        corners = np.array([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0],
+                            [0.0, 1.0], [0.0, -1.0], [1.0, 0.0], [-1.0, 0.0]])
+        cands: list[tuple[np.ndarray, float, np.ndarray]] = []
+        for b, (parent_lb, root, cons, _, _, hv) in enumerate(items):
+            starts = np.broadcast_to(corners, (h, *corners.shape))
+            if hv is not None:
+                starts = np.concatenate([hv[:, None, :], starts], axis=1)
+            r = hull_node(pb, signs[b], normals[b], nr[b], thr, starts,
+                          rounds=pb.hull_rounds, full=True)
+            self.hull_calls += 1
+            self.nodes += 1
+            if r.theta is not None and np.isfinite(r.value):
+                cands.append((r.theta, r.value, signs[b]))
+                if r.value < self.best:
+                    self.offer(r.theta, r.value, signs[b])
+            bound = max(r.bound, parent_lb)
+            thr = self.threshold()
+            if bound >= thr:
+                self.hull_pruned += 1
+                self.floor = min(self.floor, bound)
+                done[b] = True
+                continue
+            if r.unit < 0:
+                if r.value - bound <= 1e-9 * max(1.0, abs(r.value)):
+                    self.exact_nodes += 1
+                    self.floor = min(self.floor, bound)
+                    done[b] = True
+                continue  # not tight and no split point: the relaxation decides
+            if not usable[b, r.unit]:
+                self.floor = min(self.floor, bound)
+                done[b] = True
+                continue
+            facets = region_facets(normals[b], nr[b], q)
+            kept = tuple(cons[j][facets[j, : cons[j].shape[0]]] if cons[j].shape[0] <= RMAX
+                         else cons[j] for j in range(h))
+            node = _Node(bound, root, kept, r.unit, r.point, np.zeros(self.p), -np.inf,
+                         r.verts.copy())
+            heapq.heappush(self.heap, (bound, next(self._count), node))
+            done[b] = True
+        cands.sort(key=lambda t: t[1])
+        self.last_candidates = cands[:2]
+        return done
+
+    def _hull(self, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: float,
+              starts: np.ndarray) -> tuple[float, np.ndarray]:
+        """The certified unit-hull bound of one node (-inf when it cannot reach thr)."""
+        starts = np.nan_to_num(starts)
+        bound, verts, _ = hull_bound(self.problem, signs, normals, nr, thr, starts,
+                                     rounds=self.problem.hull_rounds)
+        self.hull_calls += 1
+        return bound, verts
 
 
 _POOL: ThreadPoolExecutor | None = None

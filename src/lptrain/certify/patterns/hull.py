@@ -1,0 +1,785 @@
+"""The unit-hull bound of a node: the Lagrangian dual of the network's output equations.
+
+The relaxation of :mod:`lptrain.certify.patterns.relaxation` bounds every (unit, data
+point) ReLU on its own; a unit whose region still leaves many points unstable can then fit
+almost any residual, and the bound stays near 0 until every unit is pinned down. This
+bound looks at a unit as one function of all the data at once.
+
+For the absolute loss, any multipliers ``μ`` with ``|μ_d| <= 1/D`` give, for every θ of
+the node (``f_d = c + Σ_j s_j relu_α(x̃_d · v_j)``),
+
+    (1/D) Σ_d |f_d - y_d|  >=  Σ_d μ_d (f_d - y_d)
+                           >=  -μ · y + min_c c Σ_d μ_d + Σ_j p_j(μ),
+    p_j(μ) = min over v in P_j of  G_j(v) = s_j Σ_d μ_d relu_α(x̃_d · v),
+
+so ``L(μ)`` (the right-hand side) is a lower bound of the node, for every such μ. Its
+maximum over μ equals the bound obtained by replacing each unit's set of output vectors
+``{relu_α(X̃ v) : v in P_j}`` by its convex hull: for the fit of a residual direction this
+is far stronger than any bound that treats the points one by one. (The ordering of
+same-sign units is dropped: a relaxation, still a lower bound.)
+
+``G_j`` is positively homogeneous and piecewise linear with kinks on the planes
+``x̃_d · v = 0`` of the points unstable on ``P_j`` (the others are linear there); ``P_j``
+is the box ``[-1, 1]^q`` cut by half-spaces through the origin. The minimum over ``P_j``
+is therefore attained at a vertex of the arrangement of those planes, the cut planes and
+the box faces inside ``P_j`` — the origin, the box corners, and
+
+* ``q = 2``: each plane's two rays to the box surface (exact in floating point);
+* ``q = 3``: the two rays ``±(n_a × n_b)`` of every pair of planes, scaled to the box
+  surface, and every plane's crossing with the box edges.
+
+:func:`unit_min` evaluates ``G_j`` at all of them with a proven bound on every rounding
+(the cross product's, the evaluation's, the scaling's, and a Lipschitz term for the
+displacement of a computed vertex from the exact one; a vertex whose two planes are too
+nearly parallel to be located is replaced by the valid ``-A ≥ min G``), so its value is
+a lower bound of ``p_j(μ)`` in exact arithmetic. Membership of a candidate in ``P_j`` is
+tested with the same margins (a candidate kept wrongly only lowers the bound).
+
+μ is chosen by Kelley's cutting-plane method (:func:`hull_bound`): the master LP
+``max -μ·y + τ + Σ_j π_j`` over the box of μ with a row ``π_j <= G_j(v)`` for every
+vertex v seen so far is solved by HiGHS (:class:`~lptrain.solver.highs.CuttingPlaneLP`),
+new rows come from a cheap local search over the arrangement (:func:`unit_min_local`),
+and only the final μ is certified by :func:`unit_min`. The master's value bounds ``L``
+from above, so a node whose master falls below the pruning threshold stops early. Only
+the absolute loss without weight decay takes this bound (the other losses keep the
+relaxation's bound).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lptrain.certify.patterns._jit import njit
+from lptrain.certify.patterns.cones import RMAX
+from lptrain.certify.patterns.relaxation import _ranges, _regions
+
+__all__ = ["unit_min", "unit_min_local", "node_ranges", "hull_bound", "hull_node",
+           "HullResult", "region_facets", "certified_dual_value", "applies"]
+
+_U = 2.0**-53
+
+
+@njit(cache=True)
+def _gamma(n: int) -> float:
+    return n * _U / (1.0 - n * _U)
+
+
+def applies(loss: int, lam: float, q: int, three: bool = False) -> bool:
+    """Whether the unit-hull bound is used: absolute loss, no weight decay, units with
+    q = 2 parameters (one input and a bias), or q = 3 when ``three``."""
+    return loss == 0 and lam == 0.0 and (q == 2 or (three and q == 3))
+
+
+@njit(nogil=True)
+def node_ranges(Xt: np.ndarray, normals: np.ndarray, nr: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Certified ``L_jd <= x̃_d · v_j <= U_jd`` over every unit's region."""
+    q = Xt.shape[1]
+    V, nv, binv, ids, ok, obinv, oids, nob, keep, lo, hi = _regions(normals, nr, q)
+    return _ranges(Xt, V, nv, binv, ids, ok, obinv, oids, nob, normals, nr, lo, hi)
+
+
+@njit(nogil=True)
+def _split(Xt, coef, alpha, Lj, Uj):  # type: ignore[no-untyped-def]
+    """The linear part ``w`` of G on the region, the unstable points' rows and relu
+    coefficients, and ``A = Σ_d |coef_d| ||x̃_d||_1`` (|G(v) - G(v')| <= A ||v - v'||_inf)."""
+    D, q = Xt.shape
+    w = np.zeros(q)
+    idx = np.empty(D, dtype=np.int64)
+    nu = 0
+    A = 0.0
+    for d in range(D):
+        c = coef[d]
+        if c == 0.0:
+            continue
+        s = 0.0
+        for i in range(q):
+            s += abs(Xt[d, i])
+        A += abs(c) * s
+        if Lj[d] >= 0.0:  # relu_α(t) = t on the region
+            for i in range(q):
+                w[i] += c * Xt[d, i]
+        else:
+            if alpha != 0.0:
+                for i in range(q):
+                    w[i] += (alpha * c) * Xt[d, i]
+            if Uj[d] > 0.0:  # unstable
+                idx[nu] = d
+                nu += 1
+    Xu = np.empty((nu, q))
+    cu = np.empty(nu)
+    for k in range(nu):
+        d = idx[k]
+        Xu[k] = Xt[d]
+        cu[k] = (1.0 - alpha) * coef[d]
+    # A is rounded up; a leaky slope outside [0, 1] scales the Lipschitz constant
+    scale = max(1.0, abs(alpha) + abs(1.0 - alpha)) * (1.0 + 4.0 * _U)
+    return w, Xu, cu, A * (1.0 + _gamma(D + q + 4)) * scale
+
+
+@njit(nogil=True)
+def _G(v, w, Xu, cu):  # type: ignore[no-untyped-def]
+    q = w.shape[0]
+    s = 0.0
+    for i in range(q):
+        s += w[i] * v[i]
+    for k in range(Xu.shape[0]):
+        t = 0.0
+        for i in range(q):
+            t += Xu[k, i] * v[i]
+        if t > 0.0:
+            s += cu[k] * t
+    return s
+
+
+@njit(nogil=True)
+def _in_region(v, e, cuts, ncut):  # type: ignore[no-untyped-def]
+    """False only when ``v`` (within ``e`` of the exact point, componentwise) is certainly
+    outside the cone ``{cuts_r · v >= 0}``."""
+    q = v.shape[0]
+    for r in range(ncut):
+        t = 0.0
+        mag = 0.0
+        n1 = 0.0
+        for i in range(q):
+            t += cuts[r, i] * v[i]
+            mag += abs(cuts[r, i] * v[i])
+            n1 += abs(cuts[r, i])
+        if t + n1 * e + _gamma(q + 2) * mag < 0.0:
+            return False
+    return True
+
+
+@njit(nogil=True)
+def _planes(Xu, cu, cuts, ncut):  # type: ignore[no-untyped-def]
+    """The planes whose vertices can hold the minimum: the kinks with a positive
+    coefficient (convex) and the cuts. A kink ``c relu(t)`` with ``c < 0`` is
+    ``min(0, c t)``, so G is the least of functions that are linear across those kinks;
+    each one's minimum over P_j lies at a vertex of the other planes' arrangement."""
+    q = Xu.shape[1]
+    n = 0
+    for k in range(Xu.shape[0]):
+        if cu[k] > 0.0:
+            n += 1
+    P = np.empty((n + ncut, q))
+    n = 0
+    for k in range(Xu.shape[0]):
+        if cu[k] > 0.0:
+            P[n] = Xu[k]
+            n += 1
+    P[n:] = cuts[:ncut]
+    return P
+
+
+@njit(nogil=True)
+def _ray_value(r, e, w, Xu, cu, A, errG):  # type: ignore[no-untyped-def]
+    """Lower bound of ``min(0, G(r*/||r*||_inf))`` for the exact ray r* within ``e``
+    (componentwise, e >= 0) of the computed r; ``-A`` when r* cannot be told from 0."""
+    q = r.shape[0]
+    rho = 0.0
+    for i in range(q):
+        rho = max(rho, abs(r[i]))
+    rho_lo = rho - e
+    if rho_lo <= 0.0:
+        return -A
+    g = _G(r, w, Xu, cu) - errG * (rho + e) - A * e
+    if g >= 0.0:
+        return 0.0
+    return (g / rho_lo) * (1.0 + 4.0 * _U)
+
+
+@njit(nogil=True)
+def _edges_min(P, w, Xu, cu, A, errG, cuts, ncut, rigorous, vout):  # type: ignore
+    """The least G over the points where a plane (q = 3) crosses a box edge: two
+    coordinates at ±1 (exact), the third solved for (within γ_3 of the exact one); with
+    ``rigorous`` each value is a proven lower bound. ``vout``: the best point."""
+    best = np.inf
+    v = np.empty(3)
+    for a in range(P.shape[0]):
+        for f in range(3):
+            i1 = (f + 1) % 3
+            i2 = (f + 2) % 3
+            if P[a, f] == 0.0:
+                continue
+            for s1 in (1.0, -1.0):
+                for s2 in (1.0, -1.0):
+                    vf = -(P[a, i1] * s1 + P[a, i2] * s2) / P[a, f]
+                    ef = _gamma(3) * abs(vf) if rigorous else 0.0
+                    if abs(vf) > 1.0 + ef:
+                        continue
+                    v[i1] = s1
+                    v[i2] = s2
+                    v[f] = min(1.0, max(-1.0, vf))
+                    if not _in_region(v, ef, cuts, ncut):
+                        continue
+                    g = _G(v, w, Xu, cu)
+                    if rigorous:
+                        g -= errG + A * ef
+                    if g < best:
+                        best = g
+                        vout[:] = v
+    return best
+
+
+@njit(nogil=True)
+def unit_min(Xt, coef, alpha, Lj, Uj, cuts, ncut, exhaustive=False
+             ):  # type: ignore[no-untyped-def]
+    """A lower bound of ``min over P_j of s_j Σ_d μ_d relu_α(x̃_d · v)`` (``coef = s_j μ``;
+    ``Lj, Uj`` the certified ranges on P_j, ``cuts[:ncut]`` its cone normals): every vertex
+    of the arrangement inside P_j, each with its rounding bounds (module docstring).
+    Returns ``(bound, v)`` with v the candidate that gave it (for q = 3 only when the
+    bound came from a box corner or edge)."""
+    D, q = Xt.shape
+    w, Xu, cu, A = _split(Xt, coef, alpha, Lj, Uj)
+    nU = Xu.shape[0]
+    # every rounding of one evaluation of G at a point with ||v||_inf <= 1 (docstring)
+    errG = _gamma(3 * D + 3 * q + 16) * A
+    best = 0.0
+    vbest = np.zeros(q)
+    v = np.empty(q)
+    for k in range(1 << q):  # box corners (exact)
+        for i in range(q):
+            v[i] = 1.0 if (k >> i) & 1 else -1.0
+        if _in_region(v, 0.0, cuts, ncut):
+            g = _G(v, w, Xu, cu) - errG
+            if g < best:
+                best = g
+                vbest[:] = v
+    P = _planes(Xu, cu, cuts, ncut)
+    nP = P.shape[0]
+    r = np.empty(q)
+    if q == 2:
+        for a in range(nP):
+            for sg in (1.0, -1.0):
+                r[0] = sg * P[a, 1]
+                r[1] = -sg * P[a, 0]
+                if not _in_region(r, 0.0, cuts, ncut):
+                    continue
+                g = _ray_value(r, 0.0, w, Xu, cu, A, errG)
+                if g < best:
+                    best = g
+                    vbest[:] = r / max(abs(r[0]), abs(r[1]))
+        return best, vbest
+    # q == 3: the rays of pairs of planes, loop by loop (one angular sweep each), or
+    # (``exhaustive``, the reference) every pair evaluated on its own
+    if not exhaustive:
+        for a in range(nP):
+            g = _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, True, r)
+            best = min(best, g)
+    else:
+        for a in range(nP):
+            for b in range(a + 1, nP):
+                e = _cross_err(P[a], P[b], r)
+                same = True
+                opp = True
+                for i in range(3):
+                    same = same and P[a, i] == P[b, i]
+                    opp = opp and P[a, i] == -P[b, i]
+                if same or opp:  # one plane twice: no vertex
+                    continue
+                for sg in (1.0, -1.0):
+                    for i in range(3):
+                        v[i] = sg * r[i]
+                    if not _in_region(v, e, cuts, ncut):
+                        continue
+                    g = _ray_value(v, e, w, Xu, cu, A, errG)
+                    if g < best:
+                        best = g
+                        rho = max(abs(v[0]), abs(v[1]), abs(v[2]))
+                        if rho > 0.0:
+                            vbest[:] = v / rho
+    # planes crossing the box edges: two coordinates at ±1, the third solved for
+    g = _edges_min(P, w, Xu, cu, A, errG, cuts, ncut, True, v)
+    if g < best:
+        best = g
+        vbest[:] = v
+    return best, vbest
+
+
+@njit(nogil=True)
+def _key(px, py):  # type: ignore[no-untyped-def]
+    """A pseudo-angle in [0, 4) of (px, py) != 0, increasing counterclockwise, with
+    ``|dkey/dangle| <= 1`` and ``|dangle/dkey| <= 2``; 8 units of roundoff at most."""
+    if py >= 0.0:
+        if px > 0.0:
+            return py / (px + py)
+        return 1.0 + (-px) / (-px + py)
+    if px < 0.0:
+        return 2.0 + (-py) / (-px - py)
+    return 3.0 + px / (px - py)
+
+
+@njit(nogil=True)
+def _unkey(k):  # type: ignore[no-untyped-def]
+    f = k - np.floor(k)
+    quad = int(np.floor(k)) % 4
+    if quad == 0:
+        return 1.0 - f, f
+    if quad == 1:
+        return -f, 1.0 - f
+    if quad == 2:
+        return -(1.0 - f), -f
+    return f, -(1.0 - f)
+
+
+@njit(nogil=True)
+def _cross_err(x, y, r):  # type: ignore[no-untyped-def]
+    """r = x × y in floating point; returns the componentwise bound (max over components)
+    on its error."""
+    r[0] = x[1] * y[2] - x[2] * y[1]
+    r[1] = x[2] * y[0] - x[0] * y[2]
+    r[2] = x[0] * y[1] - x[1] * y[0]
+    return _gamma(3) * max(abs(x[1] * y[2]) + abs(x[2] * y[1]),
+                           abs(x[2] * y[0]) + abs(x[0] * y[2]),
+                           abs(x[0] * y[1]) + abs(x[1] * y[0]))
+
+
+_ILL = 1e-9  # key error above which a direction is not swept (evaluated or charged apart)
+
+
+@njit(nogil=True)
+def _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout):  # type: ignore
+    """The least G over the ray vertices on plane a's loop (``±(n_a × n_b)`` for every
+    other plane b), by one angular sweep: O((P + U) log(P + U)) instead of O(P U).
+
+    The sweep keeps ``S = Σ c_k x̃_k`` over the kinks active at the current angle. With
+    ``rigorous`` each value is a proven lower bound: a kink can be taken on the wrong
+    side of a candidate only when their pseudo-angles are within the sum of their
+    proven errors, and then ``|x̃_k · r| <= ||g_k|| ||p|| 2(δ_b + δ_k)`` is charged
+    (``g_k`` the kink's gradient in the loop's coordinates, ``||g_k|| <= 2.5 ||x̃_k||_1``);
+    a kink too nearly parallel to n_a to be placed is charged ``|c_k| max |x̃_k · r|``
+    over the loop, a candidate too ill-conditioned to be placed is evaluated directly.
+    Returns the least value (``vout`` its vertex on the box surface) or +inf."""
+    na = P[a]
+    m = 0
+    for i in range(3):
+        if abs(na[i]) > abs(na[m]):
+            m = i
+    ii = (m + 1) % 3
+    jj = (m + 2) % 3
+    nP = P.shape[0]
+    nU = Xu.shape[0]
+    nmax = 2 * nP + 2 * nU
+    keys = np.empty(nmax)
+    kind = np.empty(nmax, dtype=np.int64)  # 0 candidate, 1 kink on, 2 kink off
+    ref = np.empty(nmax, dtype=np.int64)
+    R = np.empty((2 * nP, 3))
+    E = np.empty(2 * nP)
+    dlt = np.empty(2 * nP)
+    r = np.empty(3)
+    ne = 0
+    nc = 0
+    best = np.inf
+    s2 = np.sqrt(2.0) * (1.0 + 4.0 * _U)
+    for b in range(nP):
+        if b == a:
+            continue
+        same = True
+        opp = True
+        for i in range(3):
+            same = same and P[b, i] == na[i]
+            opp = opp and P[b, i] == -na[i]
+        if same or opp:
+            continue
+        e = _cross_err(na, P[b], r)
+        pn = np.sqrt(r[ii] * r[ii] + r[jj] * r[jj]) * (1.0 - 4.0 * _U)
+        ill = pn <= 4.0 * s2 * e
+        d = 0.0 if ill else 1.6 * s2 * e / (pn - s2 * e) + 8.0 * _U
+        if ill or d > _ILL:
+            if rigorous:  # evaluate this vertex directly (rare)
+                for sg in (1.0, -1.0):
+                    for i in range(3):
+                        vout[i] = sg * r[i]
+                    if _in_region(vout, e, cuts, ncut):
+                        g = _ray_value(vout, e, w, Xu, cu, A, errG)
+                        best = min(best, g)
+            continue
+        for sg in (1.0, -1.0):
+            for i in range(3):
+                R[nc, i] = sg * r[i]
+            E[nc] = e
+            dlt[nc] = d
+            keys[ne] = _key(R[nc, ii], R[nc, jj])
+            kind[ne] = 0
+            ref[ne] = nc
+            ne += 1
+            nc += 1
+    dmax = 0.0
+    charge = 0.0  # per unit of ||r||_2, for kinks that are not swept
+    gsum = 0.0  # Σ |c_k| ||g_k|| over swept kinks
+    na2 = np.sqrt(na[0] * na[0] + na[1] * na[1] + na[2] * na[2]) * (1.0 - 4.0 * _U)
+    swept = np.zeros(nU, dtype=np.bool_)
+    for k in range(nU):
+        x = Xu[k]
+        if (x[0] == na[0] and x[1] == na[1] and x[2] == na[2]) or (
+                x[0] == -na[0] and x[1] == -na[1] and x[2] == -na[2]):
+            continue  # x̃_k · r = 0 on the whole plane
+        e = _cross_err(na, x, r)
+        pn = np.sqrt(r[ii] * r[ii] + r[jj] * r[jj]) * (1.0 - 4.0 * _U)
+        ill = pn <= 4.0 * s2 * e
+        d = 0.0 if ill else 1.6 * s2 * e / (pn - s2 * e) + 8.0 * _U
+        # which of ±r turns the kink on when turning counterclockwise
+        px = -r[jj]
+        py = r[ii]
+        rm = -(na[ii] * px + na[jj] * py) / na[m]
+        t = x[ii] * px + x[jj] * py + x[m] * rm
+        tmag = abs(x[ii] * px) + abs(x[jj] * py) + abs(x[m] * rm)
+        if ill or d > _ILL or abs(t) <= 1e-6 * tmag:
+            if cu[k] < 0.0:
+                rn = np.sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]) + np.sqrt(3.0) * e
+                charge += abs(cu[k]) * rn / na2 * (1.0 + 8.0 * _U)
+            continue
+        swept[k] = True
+        dmax = max(dmax, d)
+        gsum += abs(cu[k]) * 2.5 * (abs(x[0]) + abs(x[1]) + abs(x[2]))
+        on = 1 if t > 0.0 else 2
+        keys[ne] = _key(r[ii], r[jj])
+        kind[ne] = on
+        ref[ne] = k
+        ne += 1
+        keys[ne] = _key(-r[ii], -r[jj])
+        kind[ne] = 3 - on
+        ref[ne] = k
+        ne += 1
+    if ne == 0:
+        return best
+    order = np.argsort(keys[:ne])
+    # start in the widest gap between consecutive events (no kink boundary near it)
+    gap = keys[order[0]] + 4.0 - keys[order[ne - 1]]
+    start = 0
+    for t_ in range(1, ne):
+        g_ = keys[order[t_]] - keys[order[t_ - 1]]
+        if g_ > gap:
+            gap = g_
+            start = t_
+    kmid = keys[order[start]] - 0.5 * gap
+    if kmid < 0.0:
+        kmid += 4.0
+    px, py = _unkey(kmid)
+    rm = -(na[ii] * px + na[jj] * py) / na[m]
+    S = np.zeros(3)
+    active = np.zeros(nU, dtype=np.bool_)
+    for k in range(nU):
+        if swept[k]:
+            x = Xu[k]
+            t = x[ii] * px + x[jj] * py + x[m] * rm
+            tmag = abs(x[ii] * px) + abs(x[jj] * py) + abs(x[m] * rm)
+            if abs(t) <= 1e-6 * tmag and rigorous:
+                # the gap is too narrow to start in: every vertex of the loop directly
+                best2 = np.inf
+                for c in range(nc):
+                    for i in range(3):
+                        vout[i] = R[c, i]
+                    if _in_region(vout, E[c], cuts, ncut):
+                        best2 = min(best2, _ray_value(vout, E[c], w, Xu, cu, A, errG))
+                return min(best, best2)
+            if t > 0.0:
+                active[k] = True
+                for i in range(3):
+                    S[i] += cu[k] * x[i]
+    errS = _gamma(3 * nU + 8) * 3.0 * A
+    v = np.empty(3)
+    for t_ in range(ne):
+        ev = order[(start + t_) % ne]
+        k = ref[ev]
+        if kind[ev] == 1:
+            if not active[k]:
+                active[k] = True
+                for i in range(3):
+                    S[i] += cu[k] * Xu[k, i]
+        elif kind[ev] == 2:
+            if active[k]:
+                active[k] = False
+                for i in range(3):
+                    S[i] -= cu[k] * Xu[k, i]
+        else:
+            c = k
+            for i in range(3):
+                v[i] = R[c, i]
+            if not _in_region(v, E[c] if rigorous else 0.0, cuts, ncut):
+                continue
+            rho = max(abs(v[0]), abs(v[1]), abs(v[2]))
+            g = (w[0] + S[0]) * v[0] + (w[1] + S[1]) * v[1] + (w[2] + S[2]) * v[2]
+            if rigorous:
+                e = E[c]
+                r2 = np.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]) + np.sqrt(3.0) * e
+                mis = r2 * 2.0 * (dlt[c] + dmax) * gsum
+                g -= (errG + errS) * (rho + e) + A * e + mis + charge * r2
+                if g >= 0.0:
+                    g = 0.0
+                else:
+                    g = (g / (rho - e)) * (1.0 + 4.0 * _U)
+            else:
+                g = g / rho
+            if g < best:
+                best = g
+                for i in range(3):
+                    vout[i] = v[i] / rho
+    return best
+
+
+@njit(nogil=True)
+def unit_min_local(Xt, coef, alpha, Lj, Uj, cuts, ncut, start, sweeps):  # type: ignore
+    """An upper estimate of ``min over P_j of G_j`` (no certificate: it chooses Kelley's
+    rows) and its vertex. ``q = 2``: the exact candidate list; ``q = 3``: from ``start``
+    (or the best box corner), walk the arrangement loop by loop — the best vertex on the
+    loop of one of its planes, then on the loop of the other — ``sweeps`` times."""
+    D, q = Xt.shape
+    w, Xu, cu, A = _split(Xt, coef, alpha, Lj, Uj)
+    if q == 2:
+        return unit_min(Xt, coef, alpha, Lj, Uj, cuts, ncut)
+    P = _planes(Xu, cu, cuts, ncut)
+    nP = P.shape[0]
+    best = 0.0
+    vbest = np.zeros(q)
+    v = np.empty(q)
+    for k in range(1 << q):
+        for i in range(q):
+            v[i] = 1.0 if (k >> i) & 1 else -1.0
+        if _in_region(v, 0.0, cuts, ncut):
+            g = _G(v, w, Xu, cu)
+            if g < best:
+                best = g
+                vbest[:] = v
+    if nP == 0:
+        return best, vbest
+    g0 = _G(start, w, Xu, cu) if _in_region(start, 0.0, cuts, ncut) else np.inf
+    cur = start.copy() if g0 < best else vbest.copy()
+    # the plane nearest to the starting point begins the walk
+    a = 0
+    tbest = np.inf
+    for k in range(nP):
+        t = abs(P[k, 0] * cur[0] + P[k, 1] * cur[1] + P[k, 2] * cur[2])
+        t /= abs(P[k, 0]) + abs(P[k, 1]) + abs(P[k, 2]) + 1e-300
+        if t < tbest:
+            tbest = t
+            a = k
+    out = np.empty(q)
+    errG = 0.0
+    if sweeps < 0:  # every loop and edge: the exact minimum (up to rounding), no walk
+        g = _edges_min(P, w, Xu, cu, A, errG, cuts, ncut, False, out)
+        if g < best:
+            best = g
+            vbest[:] = out
+        for a in range(nP):
+            g = _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, False, out)
+            if g < best:
+                best = g
+                vbest[:] = out
+        return best, vbest
+    prev = -1
+    for _ in range(2 * sweeps):
+        g = _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, False, out)
+        if g < best:
+            best = g
+            vbest[:] = out
+        # continue on the loop of the other plane through the best vertex
+        b = -1
+        tbest = np.inf
+        for k in range(nP):
+            if k == a:
+                continue
+            t = abs(P[k, 0] * vbest[0] + P[k, 1] * vbest[1] + P[k, 2] * vbest[2])
+            t /= abs(P[k, 0]) + abs(P[k, 1]) + abs(P[k, 2]) + 1e-300
+            if t < tbest:
+                tbest = t
+                b = k
+        if b < 0 or b == prev:
+            break
+        prev = a
+        a = b
+    return best, vbest
+
+
+def certified_dual_value(mu: np.ndarray, y: np.ndarray, c_free: bool, clo: float, chi: float,
+                         c_fixed: float, unit_bounds: np.ndarray) -> float:
+    """``-μ·y + min_c c Σμ + Σ_j p_j`` rounded down (``unit_bounds`` are lower bounds of
+    the p_j; μ must satisfy ``|μ_d| <= 1/D`` exactly)."""
+    D = mu.shape[0]
+    g = D * _U / (1.0 - D * _U)
+    s1 = float(-(mu @ y))
+    e1 = g * float(np.abs(mu) @ np.abs(y))
+    smu = float(mu.sum())
+    es = g * float(np.abs(mu).sum())
+    if c_free:
+        cterm = min(clo * (smu - es), clo * (smu + es), chi * (smu - es), chi * (smu + es))
+    else:
+        cterm = min(c_fixed * (smu - es), c_fixed * (smu + es))
+    parts = [s1 - e1, cterm, *[float(b) for b in unit_bounds]]
+    total = float(np.sum(parts))
+    mag = float(np.sum(np.abs(parts)))
+    return total - _gamma_py(len(parts) + 2) * mag - 4.0 * _U * abs(total)
+
+
+def _gamma_py(n: int) -> float:
+    return n * _U / (1.0 - n * _U)
+
+
+def _relu_cols(Xt: np.ndarray, V: np.ndarray, alpha: float) -> np.ndarray:
+    t = V @ Xt.T
+    return np.where(t > 0.0, t, alpha * t)
+
+
+@dataclass
+class HullResult:
+    """What :func:`hull_node` found: the certified ``bound`` (-inf: none), the last
+    minimizers ``verts`` (h, q), the Kelley ``rounds``, the master's mixture of vertices
+    per unit as its mean ``vbar`` (h, q), the branching pair ``(unit, point)`` with the
+    largest Jensen gap of that mixture (-1: none), and the candidate network ``theta``
+    (sign form, ``vbar`` with its best output bias) with its true risk ``value``."""
+
+    bound: float
+    verts: np.ndarray
+    rounds: int
+    vbar: np.ndarray | None = None
+    unit: int = -1
+    point: int = -1
+    theta: np.ndarray | None = None
+    value: float = np.inf
+
+
+def hull_bound(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: float,
+               starts: np.ndarray, *, rounds: int = 30, sweeps: int = 3
+               ) -> tuple[float, np.ndarray, int]:  # type: ignore[no-untyped-def]
+    """The certified unit-hull bound of one node (``normals`` (h, RMAX, q), ``nr`` (h,)),
+    with Kelley's method started from the vertices ``starts`` (h, k, q) of every unit.
+    Returns ``(bound, last minimizers (h, q), master rounds)``; ``-inf`` when the master
+    already shows the bound cannot reach ``thr`` (no certificate computed then)."""
+    r = hull_node(pb, signs, normals, nr, thr, starts, rounds=rounds, sweeps=sweeps)
+    return r.bound, r.verts, r.rounds
+
+
+def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: float,
+              starts: np.ndarray, *, rounds: int = 30, sweeps: int = 3,
+              full: bool = False) -> HullResult:  # type: ignore[no-untyped-def]
+    """:func:`hull_bound` with the master's primal: with ``full`` Kelley runs to
+    convergence whatever ``thr`` says, the bound is always certified, and the result
+    carries the mixture, the branching pair and the candidate network (the search then
+    needs no relaxation for this node)."""
+    from lptrain.solver.highs import CuttingPlaneLP
+
+    Xt, y = pb.Xt, pb.y
+    D, q = Xt.shape
+    h = signs.shape[0]
+    L, U = node_ranges(Xt, normals, nr)
+    mmax = float(np.nextafter(1.0 / D, 0.0))
+    nc = D + h + (1 if pb.c_free else 0)
+    cost = np.zeros(nc)
+    cost[:D] = -y if pb.c_free else -y + pb.c_fixed
+    cost[D:D + h] = 1.0
+    lower = np.concatenate([np.full(D, -mmax), np.full(h, -np.inf)])
+    upper = np.concatenate([np.full(D, mmax), np.zeros(h)])  # the origin: π_j <= 0
+    if pb.c_free:
+        cost[-1] = 1.0
+        lower = np.append(lower, -np.inf)
+        upper = np.append(upper, np.inf)
+    master = CuttingPlaneLP(cost, lower, upper, sense="max")
+    first = 0
+    if pb.c_free:
+        rows = np.zeros((2, nc))
+        rows[:, -1] = 1.0
+        rows[0, :D] = -pb.c_lo
+        rows[1, :D] = -pb.c_hi
+        master.add_rows(rows, np.full(2, -np.inf), np.zeros(2))
+        first = 2
+    row_unit: list[int] = []
+    row_v: list[np.ndarray] = []
+
+    def add(j: int, V: np.ndarray) -> None:
+        R = _relu_cols(Xt, V, pb.alpha)
+        rows = np.zeros((V.shape[0], nc))
+        rows[:, :D] = -signs[j] * R
+        rows[:, D + j] = 1.0
+        master.add_rows(rows, np.full(V.shape[0], -np.inf), np.zeros(V.shape[0]))
+        row_unit.extend([j] * V.shape[0])
+        row_v.extend(V)
+
+    for j in range(h):  # start from the given vertices that lie in the unit's region
+        Vs = starts[j]
+        ok = np.all(np.abs(Vs) <= 1.0, axis=1) & np.all(Vs @ normals[j, : nr[j]].T >= 0.0,
+                                                          axis=1)
+        if ok.any():
+            add(j, Vs[ok])
+    cur = starts[:, 0].copy()
+    best_mu, best_val = None, -np.inf
+    it = 0
+    for it in range(1, rounds + 1):
+        x, mval = master.solve()
+        if mval < thr and not full:
+            return HullResult(-np.inf, cur, it)
+        mu = np.clip(x[:D], -mmax, mmax)
+        pis = x[D:D + h]
+        val = float(-(mu @ y))
+        val += (min(pb.c_lo * mu.sum(), pb.c_hi * mu.sum()) if pb.c_free
+                else pb.c_fixed * mu.sum())
+        added = False
+        for j in range(h):
+            coef = signs[j] * mu
+            pj, vj = unit_min_local(Xt, coef, pb.alpha, L[j], U[j], normals[j], nr[j],
+                                    cur[j], sweeps)
+            if q == 3 and pj >= pis[j] - 1e-12:  # the walk found nothing: every loop
+                pj, vj = unit_min_local(Xt, coef, pb.alpha, L[j], U[j], normals[j], nr[j],
+                                        cur[j], -1)
+            val += pj
+            cur[j] = vj
+            if pj < pis[j] - 1e-12:
+                add(j, vj[None, :])
+                added = True
+        if val > best_val:
+            best_val, best_mu = val, mu.copy()
+        # enough to prune (certify now), converged, or nothing new to add
+        if ((best_val >= thr + 1e-9 * max(1.0, abs(thr)) and not full) or not added
+                or mval - best_val <= 1e-6 * max(1.0, abs(mval))):
+            break
+    if best_mu is None or (best_val < thr and not full):
+        return HullResult(-np.inf, cur, it)
+    bounds = np.empty(h)
+    for j in range(h):
+        bounds[j], _ = unit_min(Xt, signs[j] * best_mu, pb.alpha, L[j], U[j], normals[j], nr[j])
+    bound = certified_dual_value(best_mu, y, pb.c_free, pb.c_lo, pb.c_hi, pb.c_fixed, bounds)
+    if not full:
+        return HullResult(bound, cur, it)
+    # the master's primal: a convex mixture of vertices per unit (the origin's weight is
+    # the dual of π_j <= 0); its mean, and where it is not one unit (Jensen gap of relu)
+    master.solve()
+    lam = np.abs(master.row_duals[first:])
+    lam0 = np.abs(master.col_duals[D:D + h])
+    units = np.asarray(row_unit, dtype=np.int64)
+    Vr = np.asarray(row_v, dtype=np.float64).reshape(-1, q)
+    vbar = np.zeros((h, q))
+    gap = np.zeros((h, D))
+    for j in range(h):
+        sel = units == j
+        wts = lam[sel]
+        tot = wts.sum() + lam0[j]
+        if tot <= 0.0 or not sel.any():
+            continue
+        wts = wts / tot
+        vbar[j] = wts @ Vr[sel]
+        mix = wts @ _relu_cols(Xt, Vr[sel], pb.alpha)
+        gap[j] = mix - _relu_cols(Xt, vbar[j][None, :], pb.alpha)[0]
+    score = gap * (D * np.abs(best_mu) + 0.1)
+    k = int(np.argmax(score))
+    unit, point = (k // D, k % D) if score.flat[k] > 1e-12 else (-1, -1)
+    f = _relu_cols(Xt, vbar, pb.alpha).T @ signs
+    if pb.c_free:
+        c = float(np.clip(np.median(y - f), pb.c_lo, pb.c_hi))
+        theta = np.concatenate([[c], vbar.ravel()])
+    else:
+        c = pb.c_fixed
+        theta = vbar.ravel().copy()
+    value = float(np.mean(np.abs(f + c - y)))
+    master.close()
+    return HullResult(bound, cur, it, vbar, unit, point, theta, value)
+
+
+@njit(nogil=True)
+def region_facets(normals: np.ndarray, nr: np.ndarray, q: int) -> np.ndarray:
+    """Which cuts of every unit are facets of its region (the others can be dropped)."""
+    out = _regions(normals, nr, q)
+    return out[8]
+
+
+assert RMAX > 0  # the node layout of relaxation.py (normals (h, RMAX, q))

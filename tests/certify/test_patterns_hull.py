@@ -1,0 +1,270 @@
+"""The unit-hull bound of the pattern search (hull.py): the per-unit minimum against brute
+force over the whole arrangement, the Lagrangian inequality at sampled parameters, the
+node bound against the convex-hull LP (independent) and below every sampled point of
+the node, and the search end to end against brute force over every pattern."""
+
+from __future__ import annotations
+
+import dataclasses
+import zlib
+
+import numpy as np
+import pytest
+from pattern_oracles import (
+    brute_force_1d,
+    hull_lp,
+    sample_node,
+    sign_risk,
+    unit_min_oracle,
+)
+
+from lptrain.certify.patterns import patterns_available
+from lptrain.certify.patterns.cones import RMAX
+from lptrain.errors import InvalidInputError, SolverError
+
+pytestmark = pytest.mark.skipif(not patterns_available(), reason="needs numba")
+
+if patterns_available():
+    from lptrain.certify.patterns.hull import (
+        applies,
+        certified_dual_value,
+        hull_bound,
+        hull_node,
+        node_ranges,
+        unit_min,
+        unit_min_local,
+    )
+    from lptrain.certify.patterns.search import PatternProblem, PatternSearch
+
+
+def _seed(*parts: object) -> np.random.Generator:
+    return np.random.default_rng(zlib.crc32("-".join(map(str, parts)).encode()))
+
+
+def _data(rng, D, n, dup=False):
+    X = rng.uniform(-1, 1, (D, n))
+    if dup:  # a repeated point, and two points sharing their first input
+        X[1] = X[0]
+        X[3, 0] = X[2, 0]
+    return np.column_stack([X, np.ones(D)])
+
+
+def _cuts(rng, Xt, k, v0):
+    ds = rng.choice(Xt.shape[0], k, replace=False)
+    return np.array([np.sign(Xt[d] @ v0 + 1e-300) * Xt[d] for d in ds]).reshape(-1,
+                                                                                Xt.shape[1])
+
+
+def _pack(cuts, q):
+    h = len(cuts)
+    normals = np.zeros((h, RMAX, q))
+    nr = np.zeros(h, dtype=np.int64)
+    for j, c in enumerate(cuts):
+        normals[j, : len(c)] = c
+        nr[j] = len(c)
+    return normals, nr
+
+
+# ----- one unit ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("q,alpha,dup", [(2, 0.0, False), (2, 0.25, True), (3, 0.0, False),
+                                         (3, 0.3, True)])
+def test_unit_min_is_the_arrangement_minimum(q, alpha, dup):
+    """Sweep (q = 3), exhaustive pairs and q = 2 rays all equal the minimum over every
+    vertex of the arrangement of *all* data planes, cuts and box faces (brute force), from
+    below and within rounding; the local search only ever reports values of G."""
+    rng = _seed("unit", q, alpha, dup)
+    for trial in range(25):
+        D = int(rng.integers(4, 14))
+        Xt = _data(rng, D, q - 1, dup)
+        v0 = rng.uniform(-1, 1, q)
+        cuts = _cuts(rng, Xt, int(rng.integers(0, 4)), v0)
+        normals, nr = _pack([cuts], q)
+        L, U = node_ranges(Xt, normals, nr)
+        coef = rng.uniform(-1, 1, D) / D
+        if trial % 5 == 0:
+            coef[rng.random(D) < 0.4] = 0.0
+        exact = unit_min_oracle(Xt, coef, alpha, cuts)
+        for exhaustive in (False, True):
+            b, _ = unit_min(Xt, coef, alpha, L[0], U[0], normals[0], nr[0], exhaustive)
+            assert b <= exact + 1e-15, (trial, exhaustive, b, exact)
+            assert b >= exact - 1e-9, (trial, exhaustive, b, exact)
+        g, v = unit_min_local(Xt, coef, alpha, L[0], U[0], normals[0], nr[0], np.zeros(q), 3)
+        assert g >= exact - 1e-12
+        assert np.all(np.abs(v) <= 1 + 1e-12) and np.all(cuts @ v >= -1e-9)
+        t = Xt @ v
+        assert abs(np.where(t > 0, t, alpha * t) @ coef - g) <= 1e-12
+
+
+def test_unit_min_is_exact_on_a_fixed_pattern_and_zero_without_data():
+    """Every point stable (a deep node): G is linear on the region and the bound is the
+    LP minimum of that linear function over it; no data: the minimum is 0."""
+    Xt = np.array([[0.5, 1.0], [0.9, 1.0], [-0.2, 1.0]])
+    cuts = np.array([[0.5, 1.0], [0.9, 1.0], [-0.2, 1.0]])  # every pre-activation >= 0
+    normals, nr = _pack([cuts], 2)
+    L, U = node_ranges(Xt, normals, nr)
+    assert np.all(L[0] >= -1e-12)  # stable up to the ranges' rounding margin
+    coef = np.array([0.3, -0.1, 0.2])
+    w = coef @ Xt  # G(v) = w · v on the region
+    b, _ = unit_min(Xt, coef, 0.0, L[0], U[0], normals[0], nr[0])
+    assert b == pytest.approx(unit_min_oracle(Xt, coef, 0.0, cuts), abs=1e-14)
+    assert b <= min(0.0, min(w @ np.array([s, t]) for s in (-1, 1) for t in (-1, 1)
+                             if np.all(cuts @ np.array([s, t]) >= 0))) + 1e-15
+    b0, _ = unit_min(Xt, np.zeros(3), 0.0, L[0], U[0], normals[0], nr[0])
+    assert b0 == 0.0
+
+
+# ----- the node bound ---------------------------------------------------------------------
+
+def _problem(Xt, y, h, alpha=0.0, c_free=True, c_fixed=0.0, **kw):
+    return PatternProblem(np.ascontiguousarray(Xt), np.ascontiguousarray(y), 0, alpha, h,
+                          c_free, -1.0, 1.0, c_fixed, 0.0, **kw)
+
+
+@pytest.mark.parametrize("n,h,alpha,c_free", [(1, 2, 0.0, True), (1, 3, 0.2, True),
+                                              (2, 2, 0.0, True), (1, 2, 0.0, False)])
+def test_hull_bound_is_the_hull_lp_from_below_and_below_every_sample(n, h, alpha, c_free):
+    """The certified bound never exceeds the convex-hull LP (scipy, vertices by brute
+    force) — the best any multipliers can give — and reaches it when asked (thr just
+    below it); it lies below the risk at every sampled point of the node; and any μ in
+    the box gives a certified value below the risk (the Lagrangian inequality)."""
+    rng = _seed("node", n, h, alpha, c_free)
+    D = 12
+    Xt = _data(rng, D, n)
+    y = rng.uniform(-1, 1, D)
+    q = n + 1
+    pb = _problem(Xt, y, h, alpha, c_free, 0.3)
+    for trial in range(4):
+        k = int(rng.integers(0, h + 1))
+        signs = np.array([1.0] * k + [-1.0] * (h - k))
+        v0 = rng.uniform(-1, 1, (h, q))
+        cuts = [_cuts(rng, Xt, [0, 1, 3, 5][trial], v0[j]) for j in range(h)]
+        normals, nr = _pack(cuts, q)
+        ref = hull_lp(Xt, y, signs, cuts, alpha, (-1.0, 1.0) if c_free else (0.3, 0.3))
+        starts = v0[:, None, :]
+        got, _, _ = hull_bound(pb, signs, normals, nr, ref - 1e-7, starts, rounds=400)
+        assert got <= ref + 1e-9, (trial, got, ref)
+        assert got >= ref - 1e-7 - 1e-9, (trial, got, ref)
+        # below the risk of every sampled network of the node (no ordering of units)
+        c, V = sample_node(rng, cuts, h, q, 3000, seeds=v0[None])
+        if not c_free:
+            c = np.full_like(c, 0.3)
+        risk = sign_risk(Xt, y, "abs", signs, c, V, alpha, 0.0, c_free)
+        assert got <= risk.min() + 1e-13
+        # any multipliers: the certified dual value is below every sampled risk
+        L, U = node_ranges(Xt, normals, nr)
+        mu = np.clip(rng.uniform(-1, 1, D) / D, -np.nextafter(1 / D, 0), np.nextafter(1 / D, 0))
+        pj = [unit_min(Xt, signs[j] * mu, alpha, L[j], U[j], normals[j], nr[j])[0]
+              for j in range(h)]
+        val = certified_dual_value(mu, y, c_free, -1.0, 1.0, 0.3, np.array(pj))
+        assert val <= risk.min() + 1e-13
+
+
+@pytest.mark.parametrize("h,alpha", [(2, 0.0), (3, 0.2)])
+def test_hull_node_candidate_and_split_point(h, alpha):
+    """With ``full``, the node result's candidate is a network of the node whose value is
+    its true risk (numpy), at least the certified bound; the split point is unstable for
+    its unit on the region (both signs occur among the region's sampled points); the
+    bound is below every sampled risk."""
+    rng = _seed("full", h, alpha)
+    D = 14
+    Xt = _data(rng, D, 1)
+    y = rng.uniform(-1, 1, D)
+    pb = _problem(Xt, y, h, alpha)
+    for trial in range(4):
+        signs = np.array([1.0, -1.0] + [1.0] * (h - 2))
+        v0 = rng.uniform(-1, 1, (h, 2))
+        cuts = [_cuts(rng, Xt, [0, 1, 2, 4][trial], v0[j]) for j in range(h)]
+        normals, nr = _pack(cuts, 2)
+        r = hull_node(pb, signs, normals, nr, np.inf, v0[:, None, :], rounds=60, full=True)
+        V = r.theta[1:].reshape(1, h, 2)
+        for j in range(h):
+            assert np.all(cuts[j] @ V[0, j] >= -1e-9) and np.all(np.abs(V[0, j]) <= 1 + 1e-12)
+        risk = sign_risk(Xt, y, "abs", signs, r.theta[:1], V, alpha, 0.0, True)[0]
+        assert abs(risk - r.value) <= 1e-12 and r.bound <= r.value + 1e-12
+        c, Vs = sample_node(rng, cuts, h, 2, 3000, seeds=v0[None])
+        assert r.bound <= sign_risk(Xt, y, "abs", signs, c, Vs, alpha, 0.0, True).min() + 1e-13
+        if r.unit >= 0:
+            t = Vs[:, r.unit] @ Xt[r.point]
+            assert t.min() < 0 < t.max()
+
+
+def test_hull_bound_stops_when_it_cannot_prune():
+    """The master LP bounds every certified value from above: below the threshold the
+    call ends early with -inf (nothing certified, nothing claimed)."""
+    rng = _seed("early")
+    Xt = _data(rng, 10, 1)
+    y = rng.uniform(-1, 1, 10)
+    pb = _problem(Xt, y, 2)
+    signs = np.array([1.0, -1.0])
+    normals, nr = _pack([np.zeros((0, 2)), np.zeros((0, 2))], 2)
+    ref = hull_lp(Xt, y, signs, [np.zeros((0, 2))] * 2)
+    got, _, _ = hull_bound(pb, signs, normals, nr, ref + 0.05, np.zeros((2, 1, 2)))
+    assert got == -np.inf
+
+
+def test_applies_only_where_it_is_proven():
+    assert applies(0, 0.0, 2) and not applies(0, 0.0, 3) and applies(0, 0.0, 3, True)
+    assert not applies(1, 0.0, 2) and not applies(2, 0.0, 2) and not applies(0, 0.1, 2)
+    assert not applies(0, 0.0, 4, True)
+
+
+# ----- the search end to end --------------------------------------------------------------
+
+def _run(pb, gap, nodes=4000):
+    search = PatternSearch(pb, lambda: search.best - gap)
+    while not search.done and search.nodes < nodes:
+        search.step()
+    return search
+
+
+@pytest.mark.parametrize("seed,D,h", [(0, 7, 2), (1, 8, 2), (2, 9, 2), (3, 5, 3)])
+def test_search_with_the_hull_bound_brackets_the_brute_force_optimum(seed, D, h):
+    """One input, two and three units: with the hull bound on (nodes bounded and split by
+    it alone), the final interval contains the optimum over every pattern (brute force,
+    exact LPs), and the search without it agrees."""
+    rng = _seed("search", seed)
+    X = rng.uniform(-1, 1, (D, 1))
+    y = np.clip(0.5 * np.sin(3 * X[:, 0]) + 0.1 * rng.normal(size=D), -1, 1)
+    Xt = np.column_stack([X, np.ones(D)])
+    opt = brute_force_1d(X, y, h)
+    on = _run(_problem(Xt, y, h), 1e-4)
+    off = _run(_problem(Xt, y, h, hull_rounds=0), 1e-4)
+    assert on.done and off.done and on.hull_calls > 0 and off.hull_calls == 0
+    for s in (on, off):
+        assert s.lower_bound() <= opt + 1e-9
+        assert s.best >= opt - 1e-9
+        assert s.best - opt <= 1e-4 + 1e-9
+
+
+def test_two_inputs_take_the_hull_bound_when_asked():
+    """q = 3 (hull_3d=True): the sweep-certified bounds keep the search sound — its lower
+    bound stays below the best value the plain search finds, and both meet."""
+    rng = _seed("two")
+    D = 10
+    Xt = _data(rng, D, 2)
+    y = rng.uniform(-1, 1, D)
+    on = _run(_problem(Xt, y, 2, hull_3d=True), 1e-3, nodes=3000)
+    off = _run(_problem(Xt, y, 2, hull_rounds=0), 1e-3, nodes=3000)
+    assert on.hull_calls > 0 and on.done and off.done
+    assert on.lower_bound() <= off.best + 1e-9 and off.lower_bound() <= on.best + 1e-9
+
+
+def test_cutting_plane_lp_errors_name_the_argument():
+    from lptrain.solver.highs import CuttingPlaneLP
+    with pytest.raises(InvalidInputError, match="sense"):
+        CuttingPlaneLP([1.0], [0.0], [1.0], sense="up")
+    with pytest.raises(InvalidInputError, match="one length"):
+        CuttingPlaneLP([1.0, 2.0], [0.0], [1.0, 1.0])
+    lp = CuttingPlaneLP([1.0, 1.0], [0.0, 0.0], [1.0, 1.0], sense="max")
+    with pytest.raises(InvalidInputError, match="shape"):
+        lp.add_rows([[1.0, 2.0, 3.0]], [0.0], [1.0])
+    lp.add_rows([[1.0, 1.0]], [3.0], [np.inf])  # infeasible
+    with pytest.raises(SolverError, match="status"):
+        lp.solve()
+
+
+def test_problem_fields_round_trip():
+    pb = _problem(np.ones((2, 2)), np.zeros(2), 1)
+    assert dataclasses.replace(pb, hull_rounds=0).hull_rounds == 0
+    assert pb.hull_rounds > 0 and not pb.hull_3d
