@@ -77,6 +77,7 @@ _PAT_T = "tests/certify/test_patterns.py"
 _PAT_NODE = f"{_PAT_T} -k \"node_bound_below or triangle_and\""
 _PAT_ENV = f"{_PAT_T} -k \"certify_upper or envelope_facet or node_bound_below\""
 _HULL_UNIT = "tests/certify/test_patterns_hull.py -k arrangement_minimum"
+_HULL_SWEEP = "tests/certify/test_patterns_hull.py -k \"sweep_is_the or is_the_arrangement\""
 _HULL_NODE = "tests/certify/test_patterns_hull.py -k hull_lp_from_below"
 
 
@@ -434,7 +435,7 @@ MUTATIONS: tuple[Mutation, ...] = (
              "        if Lj[d] >= -0.5:  # relu_α(t) = t on the region", _HULL_UNIT,
              "unit hull: points that may be inactive on the region taken as linear"),
     Mutation("hull-sweep-orientation", f"{_PAT}/hull.py",
-             "        on = 1 if t > 0.0 else 2", "        on = 2 if t > 0.0 else 1", _HULL_UNIT,
+             "        on = 1 if t > 0.0 else 2", "        on = 2 if t > 0.0 else 1", _HULL_SWEEP,
              "unit hull sweep: a kink switched on where it switches off"),
     Mutation("hull-edges", f"{_PAT}/hull.py",
              "    g = _edges_min(P, w, Xu, cu, A, errG, cuts, ncut, True, v)",

@@ -96,6 +96,30 @@ def test_unit_min_is_the_arrangement_minimum(q, alpha, dup):
         assert abs(np.where(t > 0, t, alpha * t) @ coef - g) <= 1e-12
 
 
+@pytest.mark.parametrize("alpha", [0.0, 0.3])
+def test_one_input_sweep_is_the_arrangement_minimum(alpha):
+    """One input with many points takes the angular sweep (the plane of R^2 as one loop):
+    it equals the brute-force arrangement minimum and the exhaustive list of rays, and the
+    local search (also a sweep) finds the same value."""
+    rng = _seed("sweep2", alpha)
+    for trial in range(6):
+        D = 90 + 10 * trial
+        Xt = _data(rng, D, 1, dup=True)
+        Xt[5:15, 0] = np.round(Xt[5:15, 0], 1)  # repeated inputs
+        v0 = rng.uniform(-1, 1, 2)
+        cuts = _cuts(rng, Xt, trial % 3, v0)
+        normals, nr = _pack([cuts], 2)
+        L, U = node_ranges(Xt, normals, nr)
+        coef = rng.uniform(-1, 1, D) / D
+        exact = unit_min_oracle(Xt, coef, alpha, cuts)
+        b, _ = unit_min(Xt, coef, alpha, L[0], U[0], normals[0], nr[0])
+        be, _ = unit_min(Xt, coef, alpha, L[0], U[0], normals[0], nr[0], True)
+        g, _ = unit_min_local(Xt, coef, alpha, L[0], U[0], normals[0], nr[0], np.zeros(2), 3)
+        assert b <= exact + 1e-15 and be <= exact + 1e-15
+        assert b >= exact - 1e-9 and be >= exact - 1e-9
+        assert exact - 1e-12 <= g <= exact + 1e-9
+
+
 def test_unit_min_is_exact_on_a_fixed_pattern_and_zero_without_data():
     """Every point stable (a deep node): G is linear on the region and the bound is the
     LP minimum of that linear function over it; no data: the minimum is 0."""

@@ -250,6 +250,20 @@ def unit_min(Xt, coef, alpha, Lj, Uj, cuts, ncut, exhaustive=False
     P = _planes(Xu, cu, cuts, ncut)
     nP = P.shape[0]
     r = np.empty(q)
+    if q == 2 and not exhaustive and nP * nU > 4096:
+        # one angular sweep: the plane (v, 0) of R^3, seen as the loop of e_3
+        P3 = np.zeros((nP + 1, 3))
+        P3[0, 2] = 1.0
+        P3[1:, :2] = P
+        X3 = np.zeros((nU, 3))
+        X3[:, :2] = Xu
+        C3 = np.zeros((cuts.shape[0], 3))
+        C3[:, :2] = cuts
+        w3 = np.zeros(3)
+        w3[:2] = w
+        r3 = np.empty(3)
+        g = _loop_sweep(0, P3, X3, cu, w3, A, errG, C3, ncut, True, r3)
+        return min(best, g), vbest
     if q == 2:
         for a in range(nP):
             for sg in (1.0, -1.0):
@@ -529,7 +543,35 @@ def unit_min_local(Xt, coef, alpha, Lj, Uj, cuts, ncut, start, sweeps):  # type:
     D, q = Xt.shape
     w, Xu, cu, A = _split(Xt, coef, alpha, Lj, Uj)
     if q == 2:
-        return unit_min(Xt, coef, alpha, Lj, Uj, cuts, ncut)
+        P = _planes(Xu, cu, cuts, ncut)
+        if P.shape[0] * Xu.shape[0] <= 4096:
+            return unit_min(Xt, coef, alpha, Lj, Uj, cuts, ncut)
+        best = 0.0
+        vbest = np.zeros(2)
+        v = np.empty(2)
+        for k in range(4):
+            v[0] = 1.0 if k & 1 else -1.0
+            v[1] = 1.0 if k & 2 else -1.0
+            if _in_region(v, 0.0, cuts, ncut):
+                g = _G(v, w, Xu, cu)
+                if g < best:
+                    best = g
+                    vbest[:] = v
+        P3 = np.zeros((P.shape[0] + 1, 3))
+        P3[0, 2] = 1.0
+        P3[1:, :2] = P
+        X3 = np.zeros((Xu.shape[0], 3))
+        X3[:, :2] = Xu
+        C3 = np.zeros((cuts.shape[0], 3))
+        C3[:, :2] = cuts
+        w3 = np.zeros(3)
+        w3[:2] = w
+        r3 = np.empty(3)
+        g = _loop_sweep(0, P3, X3, cu, w3, A, 0.0, C3, ncut, False, r3)
+        if g < best:
+            best = g
+            vbest[:] = r3[:2]
+        return best, vbest
     P = _planes(Xu, cu, cuts, ncut)
     nP = P.shape[0]
     best = 0.0
