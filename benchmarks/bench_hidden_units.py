@@ -137,7 +137,7 @@ def run_adam(net, loss, X, Y, reg, t_limit, method):
                         regularizer=reg)
     except Exception as exc:  # noqa: BLE001 - torch missing: report, do not fail
         return {"status": f"no adam ({type(exc).__name__})"}
-    row = run_certify(net, loss, X, Y, reg, method, t_limit, params=sgd.phi)
+    row = run_certify(net, loss, X, Y, reg, method, t_limit, params=sgd.params)
     row["adam ERM"] = sgd.erm
     row["adam s"] = sgd.seconds
     return row
@@ -254,7 +254,8 @@ def main() -> None:
 
     def draw(fig):
         ax = fig.add_subplot(111)
-        for method, marker in (("patterns", "o"), ("boxes", "s"), ("scip", "^")):
+        methods = sorted({str(r.get("method")) for r in rows})
+        for method, marker in zip(methods, "os^vD<>p*", strict=False):
             pts = [(r["N"], r["gap end"]) for r in rows
                    if r.get("method") == method and isinstance(r.get("gap end"), float)]
             if pts:

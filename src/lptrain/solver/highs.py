@@ -38,7 +38,8 @@ from lptrain.errors import (
 )
 from lptrain.solver.lp import LinearProgram, LPSolution, LPStatus
 
-__all__ = ["CuttingPlaneLP", "HighsSession", "InfeasibleLPError", "MIPSolution", "solve_lp", "solve_mip"]
+__all__ = ["CuttingPlaneLP", "HighsSession", "InfeasibleLPError", "MIPSolution", "solve_lp",
+           "solve_mip"]
 
 _STATUS = highspy.HighsModelStatus
 _banner_silenced = False

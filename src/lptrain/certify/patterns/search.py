@@ -199,7 +199,7 @@ class PatternSearch:
                          for r in range(len(self.roots))])
             return
         thr = self.threshold()
-        items = []
+        items: list[tuple[Any, ...]] = []
         while self.heap and len(items) < 2 * self.batch:
             lb, _, node = heapq.heappop(self.heap)
             if lb >= thr:
@@ -253,10 +253,10 @@ class PatternSearch:
                                                   item[5][:, None, :])
         pre[done] = np.inf  # handled: bounded and pushed, or dropped
         todo = np.flatnonzero(pre < thr)
-        for b in np.flatnonzero((pre >= thr) & ~done):
+        for dropped in np.flatnonzero((pre >= thr) & ~done):
             self.nodes += 1
             self.hull_pruned += 1
-            self.floor = min(self.floor, max(float(pre[b]), items[b][0]))
+            self.floor = min(self.floor, max(float(pre[dropped]), items[dropped][0]))
         if todo.size == 0:
             return
         items = [items[b] for b in todo]
