@@ -7,6 +7,7 @@ exact convex reformulation of two-layer ReLU networks with weight decay (Pilanci
 from __future__ import annotations
 
 import itertools
+from fractions import Fraction
 
 import numpy as np
 from scipy.optimize import linprog
@@ -405,3 +406,43 @@ def hull_lp(Xt, y, signs, cuts, alpha=0.0, c_range=(-1.0, 1.0)) -> float:
                   bounds=bounds, method="highs")
     assert res.status == 0, res.message
     return float(res.fun)
+
+
+def exact_unit_min(Xt, coef, alpha, cuts) -> Fraction:
+    """``unit_min_oracle`` in exact rational arithmetic (vertices by Cramer's rule in
+    fractions, membership and values exact): the reference below the rounding level."""
+    q = Xt.shape[1]
+    F = Fraction
+    rows = [[F(int(i == k)) for k in range(q)] for i in range(q)] * 2
+    rows += [[F(float(x)) for x in r] for r in Xt] + [[F(float(x)) for x in r] for r in cuts]
+    rhs = [F(1)] * q + [F(-1)] * q + [F(0)] * (len(Xt) + len(cuts))
+    c = [F(float(x)) for x in coef]
+    a = F(float(alpha))
+    X = [[F(float(x)) for x in r] for r in Xt]
+    C = [[F(float(x)) for x in r] for r in cuts]
+
+    def det(M):
+        if len(M) == 2:
+            return M[0][0] * M[1][1] - M[0][1] * M[1][0]
+        return sum((-1) ** k * M[0][k] * det([r[:k] + r[k + 1:] for r in M[1:]])
+                   for k in range(len(M)))
+
+    best = F(0)
+    for idx in itertools.combinations(range(len(rows)), q):
+        M = [rows[i] for i in idx]
+        dm = det(M)
+        if dm == 0:
+            continue
+        v = []
+        for k in range(q):
+            Mk = [r[:k] + [rhs[i]] + r[k + 1:] for r, i in zip(M, idx, strict=True)]
+            v.append(det(Mk) / dm)
+        if any(abs(t) > 1 for t in v) or any(sum(n * t for n, t in zip(cr, v, strict=True)) < 0
+                                             for cr in C):
+            continue
+        g = F(0)
+        for cd, xd in zip(c, X, strict=True):
+            t = sum(n * u for n, u in zip(xd, v, strict=True))
+            g += cd * (t if t > 0 else a * t)
+        best = min(best, g)
+    return best

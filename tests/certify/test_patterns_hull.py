@@ -120,6 +120,28 @@ def test_one_input_sweep_is_the_arrangement_minimum(alpha):
         assert exact - 1e-12 <= g <= exact + 1e-9
 
 
+@pytest.mark.parametrize("q", [2, 3])
+def test_unit_min_holds_below_the_rounding_level(q):
+    """Subnormal multipliers and inputs up to 1e8 (the review's case): every product may
+    underflow, and the bound still lies below the minimum computed in exact rationals."""
+    from fractions import Fraction
+
+    from pattern_oracles import exact_unit_min
+    rng = _seed("tiny", q)
+    for _ in range(4):
+        D = 7
+        Xt = _data(rng, D, q - 1) * np.array([1e8] * (q - 1) + [1.0])
+        v0 = rng.uniform(-1, 1, q)
+        cuts = _cuts(rng, Xt, 2, v0)
+        normals, nr = _pack([cuts], q)
+        L, U = node_ranges(Xt, normals, nr)
+        coef = rng.uniform(-1, 1, D) * 1e-310
+        exact = exact_unit_min(Xt, coef, 0.5, cuts)
+        for exhaustive in (False, True):
+            b, _ = unit_min(Xt, coef, 0.5, L[0], U[0], normals[0], nr[0], exhaustive)
+            assert Fraction(float(b)) <= exact
+
+
 def test_unit_min_is_exact_on_a_fixed_pattern_and_zero_without_data():
     """Every point stable (a deep node): G is linear on the region and the bound is the
     LP minimum of that linear function over it; no data: the minimum is 0."""

@@ -30,7 +30,8 @@ the box faces inside ``P_j`` — the origin, the box corners, and
 
 :func:`unit_min` evaluates ``G_j`` at all of them with a proven bound on every rounding
 (the cross product's, the evaluation's, the scaling's, and a Lipschitz term for the
-displacement of a computed vertex from the exact one; a vertex whose two planes are too
+displacement of a computed vertex from the exact one, and 2^-1000 per operation for
+underflow; a vertex whose two planes are too
 nearly parallel to be located is replaced by the valid ``-A ≥ min G``), so its value is
 a lower bound of ``p_j(μ)`` in exact arithmetic. Membership of a candidate in ``P_j`` is
 tested with the same margins (a candidate kept wrongly only lowers the bound).
@@ -59,6 +60,8 @@ __all__ = ["unit_min", "unit_min_local", "node_ranges", "hull_bound", "hull_node
            "HullResult", "region_facets", "certified_dual_value", "applies"]
 
 _U = 2.0**-53
+#: per operation, far above the 2^-1075 an underflowing product can lose
+_TINY = 2.0**-1000
 
 
 @njit(cache=True)
@@ -184,7 +187,7 @@ def _ray_value(r, e, w, Xu, cu, A, errG):  # type: ignore[no-untyped-def]
     rho_lo = rho - e
     if rho_lo <= 0.0:
         return -A
-    g = _G(r, w, Xu, cu) - errG * (rho + e) - A * e
+    g = _G(r, w, Xu, cu) - errG * max(1.0, rho + e) - A * e
     if g >= 0.0:
         return 0.0
     return (g / rho_lo) * (1.0 + 4.0 * _U)
@@ -234,8 +237,9 @@ def unit_min(Xt, coef, alpha, Lj, Uj, cuts, ncut, exhaustive=False
     D, q = Xt.shape
     w, Xu, cu, A = _split(Xt, coef, alpha, Lj, Uj)
     nU = Xu.shape[0]
-    # every rounding of one evaluation of G at a point with ||v||_inf <= 1 (docstring)
-    errG = _gamma(3 * D + 3 * q + 16) * A
+    # every rounding of one evaluation of G at a point with ||v||_inf <= 1 (docstring),
+    # plus an absolute term for underflow (each operation may lose 2^-1075 outright)
+    errG = _gamma(3 * D + 3 * q + 16) * A + _TINY * (D * (q + 4) + 64)
     best = 0.0
     vbest = np.zeros(q)
     v = np.empty(q)
@@ -520,7 +524,7 @@ def _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout):  # type: 
                 e = E[c]
                 r2 = np.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]) + np.sqrt(3.0) * e
                 mis = r2 * 2.0 * (dlt[c] + dmax) * gsum
-                g -= (errG + errS) * (rho + e) + A * e + mis + charge * r2
+                g -= (errG + errS) * max(1.0, rho + e) + A * e + mis + charge * r2
                 if g >= 0.0:
                     g = 0.0
                 else:
@@ -752,6 +756,7 @@ def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: f
         if mval < thr and not full:
             return HullResult(-np.inf, cur, it)
         mu = np.clip(x[:D], -mmax, mmax)
+        mu[np.abs(mu) < 2.0**-900] = 0.0  # any μ of the box is valid: no subnormal products
         pis = x[D:D + h]
         val = float(-(mu @ y))
         val += (min(pb.c_lo * mu.sum(), pb.c_hi * mu.sum()) if pb.c_free
@@ -781,6 +786,8 @@ def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: f
     for j in range(h):
         bounds[j], _ = unit_min(Xt, signs[j] * best_mu, pb.alpha, L[j], U[j], normals[j], nr[j])
     bound = certified_dual_value(best_mu, y, pb.c_free, pb.c_lo, pb.c_hi, pb.c_fixed, bounds)
+    if not bound == bound:  # NaN (an overflow somewhere): nothing is claimed
+        bound = -np.inf
     if not full:
         return HullResult(bound, cur, it)
     # the master's primal: a convex mixture of vertices per unit (the origin's weight is
