@@ -446,3 +446,14 @@ def exact_unit_min(Xt, coef, alpha, cuts) -> Fraction:
             g += cd * (t if t > 0 else a * t)
         best = min(best, g)
     return best
+
+
+def pack_cuts(cuts, q: int, rmax: int = 48) -> tuple[np.ndarray, np.ndarray]:
+    """The kernels' node layout: ``normals`` (h, rmax, q) and ``nr`` (h,) from one array of
+    cuts per unit (``rmax`` is ``lptrain.certify.patterns.cones.RMAX``)."""
+    normals = np.zeros((len(cuts), rmax, q))
+    nr = np.zeros(len(cuts), dtype=np.int64)
+    for j, c in enumerate(cuts):
+        normals[j, : len(c)] = c
+        nr[j] = len(c)
+    return normals, nr

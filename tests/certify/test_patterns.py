@@ -14,6 +14,7 @@ from pattern_oracles import (
     envelope_lp,
     envelope_value,
     lp_range,
+    pack_cuts,
     patterns_1d,
     patterns_2d,
     region_vertices,
@@ -54,14 +55,6 @@ def _random_cuts(rng, Xt, h, depth, v0):
                     .reshape(-1, Xt.shape[1]))
     return cuts
 
-
-def _pack(cuts, h, q):
-    normals = np.zeros((h, RMAX, q))
-    nr = np.zeros(h, dtype=np.int64)
-    for j, c in enumerate(cuts):
-        normals[j, : len(c)] = c
-        nr[j] = len(c)
-    return normals, nr
 
 
 # ----- the unit regions ------------------------------------------------------------------
@@ -119,7 +112,7 @@ def test_node_bound_below_every_sampled_point(case):
                 v0[[j1, j2]] = v0[[j2, j1]]
         depth = [0, 1, 3, 6, 12, 20][trial]
         cuts = _random_cuts(rng, Xt, h, min(depth, D), v0)
-        normals, nr = _pack(cuts, h, q)
+        normals, nr = pack_cuts(cuts, q, RMAX)
         p = (1 if c_free else 0) + h * q
         out = node_bound(Xt, y, LOSS_CODE[loss], alpha, signs, c_free, -1.0, 1.0, 0.3, lam,
                          normals, nr, pairs, q - 1, 60, np.zeros(p), -np.inf, np.inf)
@@ -143,7 +136,7 @@ def test_node_bound_below_every_sampled_point(case):
         j = int(rng.integers(h))
         child = [c.copy() for c in cuts]
         child[j] = np.vstack([child[j], np.sign(Xt[d] @ v0[j] + 1e-300) * Xt[d]])
-        cn, cnr = _pack(child, h, q)
+        cn, cnr = pack_cuts(child, q, RMAX)
         inh = node_bound(Xt, y, LOSS_CODE[loss], alpha, signs, c_free, -1.0, 1.0, 0.3, lam,
                          cn, cnr, pairs, q - 1, 60, out[8], out[9], -np.inf)
         assert inh[5] == PRUNED and inh[0] >= lb - 1e-12
@@ -172,7 +165,7 @@ def test_node_bound_between_the_triangle_and_the_envelope_lp(n, h, alpha):
         signs = np.array([1.0] * (h - 1) + [-1.0])
         v0 = rng.uniform(-1, 1, (h, q))
         cuts = _random_cuts(rng, Xt, h, depth, v0)
-        normals, nr = _pack(cuts, h, q)
+        normals, nr = pack_cuts(cuts, q, RMAX)
         args = (Xt, y, 0, alpha, signs, True, -1.0, 1.0, 0.0, 0.0, normals, nr,
                 np.zeros((0, 2), dtype=np.int64), q - 1, 80, np.zeros(1 + h * q), -np.inf,
                 np.inf)
@@ -237,7 +230,7 @@ def test_certify_upper_makes_any_affine_function_valid(q):
     for trial in range(30):
         v0 = rng.uniform(-1, 1, (1, q))
         cuts = _random_cuts(rng, X, 1, int(rng.integers(0, 5)), v0)[0]
-        normals, nr = _pack([cuts], 1, q)
+        normals, nr = pack_cuts([cuts], q, RMAX)
         reg = _regions(normals, nr, q)
         regt = reg[:8] + (normals, nr) + reg[9:]
         x = X[int(rng.integers(15))]

@@ -13,6 +13,7 @@ import pytest
 from pattern_oracles import (
     brute_force_1d,
     hull_lp,
+    pack_cuts,
     sample_node,
     sign_risk,
     unit_min_oracle,
@@ -55,15 +56,6 @@ def _cuts(rng, Xt, k, v0):
                                                                                 Xt.shape[1])
 
 
-def _pack(cuts, q):
-    h = len(cuts)
-    normals = np.zeros((h, RMAX, q))
-    nr = np.zeros(h, dtype=np.int64)
-    for j, c in enumerate(cuts):
-        normals[j, : len(c)] = c
-        nr[j] = len(c)
-    return normals, nr
-
 
 # ----- one unit ---------------------------------------------------------------------------
 
@@ -79,7 +71,7 @@ def test_unit_min_is_the_arrangement_minimum(q, alpha, dup):
         Xt = _data(rng, D, q - 1, dup)
         v0 = rng.uniform(-1, 1, q)
         cuts = _cuts(rng, Xt, int(rng.integers(0, 4)), v0)
-        normals, nr = _pack([cuts], q)
+        normals, nr = pack_cuts([cuts], q, RMAX)
         L, U = node_ranges(Xt, normals, nr)
         coef = rng.uniform(-1, 1, D) / D
         if trial % 5 == 0:
@@ -108,7 +100,7 @@ def test_one_input_sweep_is_the_arrangement_minimum(alpha):
         Xt[5:15, 0] = np.round(Xt[5:15, 0], 1)  # repeated inputs
         v0 = rng.uniform(-1, 1, 2)
         cuts = _cuts(rng, Xt, trial % 3, v0)
-        normals, nr = _pack([cuts], 2)
+        normals, nr = pack_cuts([cuts], 2, RMAX)
         L, U = node_ranges(Xt, normals, nr)
         coef = rng.uniform(-1, 1, D) / D
         exact = unit_min_oracle(Xt, coef, alpha, cuts)
@@ -133,7 +125,7 @@ def test_unit_min_holds_below_the_rounding_level(q):
         Xt = _data(rng, D, q - 1) * np.array([1e8] * (q - 1) + [1.0])
         v0 = rng.uniform(-1, 1, q)
         cuts = _cuts(rng, Xt, 2, v0)
-        normals, nr = _pack([cuts], q)
+        normals, nr = pack_cuts([cuts], q, RMAX)
         L, U = node_ranges(Xt, normals, nr)
         coef = rng.uniform(-1, 1, D) * 1e-310
         exact = exact_unit_min(Xt, coef, 0.5, cuts)
@@ -148,7 +140,7 @@ def test_unit_min_is_exact_on_a_fixed_pattern_and_zero_without_data():
     underflow margin)."""
     Xt = np.array([[0.5, 1.0], [0.9, 1.0], [-0.2, 1.0]])
     cuts = np.array([[0.5, 1.0], [0.9, 1.0], [-0.2, 1.0]])  # every pre-activation >= 0
-    normals, nr = _pack([cuts], 2)
+    normals, nr = pack_cuts([cuts], 2, RMAX)
     L, U = node_ranges(Xt, normals, nr)
     assert np.all(L[0] >= -1e-12)  # stable up to the ranges' rounding margin
     coef = np.array([0.3, -0.1, 0.2])
@@ -186,7 +178,7 @@ def test_hull_bound_is_the_hull_lp_from_below_and_below_every_sample(n, h, alpha
         signs = np.array([1.0] * k + [-1.0] * (h - k))
         v0 = rng.uniform(-1, 1, (h, q))
         cuts = [_cuts(rng, Xt, [0, 1, 3, 5][trial], v0[j]) for j in range(h)]
-        normals, nr = _pack(cuts, q)
+        normals, nr = pack_cuts(cuts, q, RMAX)
         ref = hull_lp(Xt, y, signs, cuts, alpha, (-1.0, 1.0) if c_free else (0.3, 0.3))
         starts = v0[:, None, :]
         got, _, _ = hull_bound(pb, signs, normals, nr, ref - 1e-7, starts, rounds=400)
@@ -222,7 +214,7 @@ def test_hull_node_candidate_and_split_point(h, alpha):
         signs = np.array([1.0, -1.0] + [1.0] * (h - 2))
         v0 = rng.uniform(-1, 1, (h, 2))
         cuts = [_cuts(rng, Xt, [0, 1, 2, 4][trial], v0[j]) for j in range(h)]
-        normals, nr = _pack(cuts, 2)
+        normals, nr = pack_cuts(cuts, 2, RMAX)
         r = hull_node(pb, signs, normals, nr, np.inf, v0[:, None, :], rounds=60, full=True)
         V = r.theta[1:].reshape(1, h, 2)
         for j in range(h):
@@ -244,7 +236,7 @@ def test_hull_bound_stops_when_it_cannot_prune():
     y = rng.uniform(-1, 1, 10)
     pb = _problem(Xt, y, 2)
     signs = np.array([1.0, -1.0])
-    normals, nr = _pack([np.zeros((0, 2)), np.zeros((0, 2))], 2)
+    normals, nr = pack_cuts([np.zeros((0, 2)), np.zeros((0, 2))], 2, RMAX)
     ref = hull_lp(Xt, y, signs, [np.zeros((0, 2))] * 2)
     got, _, _ = hull_bound(pb, signs, normals, nr, ref + 0.05, np.zeros((2, 1, 2)))
     assert got == -np.inf

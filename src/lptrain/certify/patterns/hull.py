@@ -194,6 +194,22 @@ def _ray_value(r, e, w, Xu, cu, A, errG):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True)
+def _plane_sweep(P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout):  # type: ignore
+    """One input (q = 2): every ray vertex by one angular sweep — the plane ``(v, 0)`` of
+    R^3 seen as the loop of ``e_3`` (:func:`_loop_sweep` on the lifted data)."""
+    P3 = np.zeros((P.shape[0] + 1, 3))
+    P3[0, 2] = 1.0
+    P3[1:, :2] = P
+    X3 = np.zeros((Xu.shape[0], 3))
+    X3[:, :2] = Xu
+    C3 = np.zeros((cuts.shape[0], 3))
+    C3[:, :2] = cuts
+    w3 = np.zeros(3)
+    w3[:2] = w
+    return _loop_sweep(0, P3, X3, cu, w3, A, errG, C3, ncut, rigorous, vout)
+
+
+@njit(nogil=True)
 def _edges_min(P, w, Xu, cu, A, errG, cuts, ncut, rigorous, vout):  # type: ignore
     """The least G over the points where a plane (q = 3) crosses a box edge: two
     coordinates at ±1 (exact), the third solved for (within γ_3 of the exact one); with
@@ -255,18 +271,8 @@ def unit_min(Xt, coef, alpha, Lj, Uj, cuts, ncut, exhaustive=False
     nP = P.shape[0]
     r = np.empty(q)
     if q == 2 and not exhaustive and nP * nU > 4096:
-        # one angular sweep: the plane (v, 0) of R^3, seen as the loop of e_3
-        P3 = np.zeros((nP + 1, 3))
-        P3[0, 2] = 1.0
-        P3[1:, :2] = P
-        X3 = np.zeros((nU, 3))
-        X3[:, :2] = Xu
-        C3 = np.zeros((cuts.shape[0], 3))
-        C3[:, :2] = cuts
-        w3 = np.zeros(3)
-        w3[:2] = w
         r3 = np.empty(3)
-        g = _loop_sweep(0, P3, X3, cu, w3, A, errG, C3, ncut, True, r3)
+        g = _plane_sweep(P, Xu, cu, w, A, errG, cuts, ncut, True, r3)
         return min(best, g), vbest
     if q == 2:
         for a in range(nP):
@@ -561,17 +567,8 @@ def unit_min_local(Xt, coef, alpha, Lj, Uj, cuts, ncut, start, sweeps):  # type:
                 if g < best:
                     best = g
                     vbest[:] = v
-        P3 = np.zeros((P.shape[0] + 1, 3))
-        P3[0, 2] = 1.0
-        P3[1:, :2] = P
-        X3 = np.zeros((Xu.shape[0], 3))
-        X3[:, :2] = Xu
-        C3 = np.zeros((cuts.shape[0], 3))
-        C3[:, :2] = cuts
-        w3 = np.zeros(3)
-        w3[:2] = w
         r3 = np.empty(3)
-        g = _loop_sweep(0, P3, X3, cu, w3, A, 0.0, C3, ncut, False, r3)
+        g = _plane_sweep(P, Xu, cu, w, A, 0.0, cuts, ncut, False, r3)
         if g < best:
             best = g
             vbest[:] = r3[:2]
