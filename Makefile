@@ -27,7 +27,7 @@ demo: $(VENV)/.demo
 	$(BIN)/lptrain demo
 
 test: $(VENV)/.test
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 bench: $(VENV)/.test
 	$(BIN)/python benchmarks/run_all.py

@@ -438,8 +438,8 @@ MUTATIONS: tuple[Mutation, ...] = (
              "        on = 1 if t > 0.0 else 2", "        on = 2 if t > 0.0 else 1", _HULL_SWEEP,
              "unit hull sweep: a kink switched on where it switches off"),
     Mutation("hull-edges", f"{_PAT}/hull.py",
-             "    g = _edges_min(P, w, Xu, cu, A, errG, cuts, ncut, True, v)",
-             "    g = np.inf + 0.0 * _edges_min(P, w, Xu, cu, A, errG, cuts, ncut, True, v)",
+             "    g = _edges_min(P, w, Xu, cu, A, errG, cuts, ncut, _RIG, v)",
+             "    g = np.inf + 0.0 * _edges_min(P, w, Xu, cu, A, errG, cuts, ncut, _RIG, v)",
              _HULL_UNIT, "unit hull: the planes' crossings with the box edges left out"),
     Mutation("hull-c-term", f"{_PAT}/hull.py",
              "        cterm = min(clo * (smu - es), clo * (smu + es), chi * (smu - es), "

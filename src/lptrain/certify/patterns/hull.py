@@ -62,6 +62,10 @@ __all__ = ["unit_min", "unit_min_local", "node_ranges", "hull_bound", "hull_node
 _U = 2.0**-53
 #: per operation, far above the 2^-1075 an underflowing product can lose
 _TINY = 2.0**-1000
+#: the ``rigorous`` flag of the sweeps, a float so that numba compiles one specialization
+#: (a constant ``True``/``False`` from jitted code is typed as a literal and compiled twice)
+_RIG = 1.0
+_FAST = 0.0
 
 
 @njit(cache=True)
@@ -206,7 +210,7 @@ def _plane_sweep(P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout):  # type: ig
     C3[:, :2] = cuts
     w3 = np.zeros(3)
     w3[:2] = w
-    return _loop_sweep(0, P3, X3, cu, w3, A, errG, C3, ncut, rigorous, vout)
+    return _loop_sweep(ncut - ncut, P3, X3, cu, w3, A, errG, C3, ncut, rigorous, vout)
 
 
 @njit(nogil=True)
@@ -225,7 +229,7 @@ def _edges_min(P, w, Xu, cu, A, errG, cuts, ncut, rigorous, vout):  # type: igno
             for s1 in (1.0, -1.0):
                 for s2 in (1.0, -1.0):
                     vf = -(P[a, i1] * s1 + P[a, i2] * s2) / P[a, f]
-                    ef = _gamma(3) * abs(vf) if rigorous else 0.0
+                    ef = _gamma(3) * abs(vf) if rigorous > 0.0 else 0.0
                     if abs(vf) > 1.0 + ef:
                         continue
                     v[i1] = s1
@@ -234,7 +238,7 @@ def _edges_min(P, w, Xu, cu, A, errG, cuts, ncut, rigorous, vout):  # type: igno
                     if not _in_region(v, ef, cuts, ncut):
                         continue
                     g = _G(v, w, Xu, cu)
-                    if rigorous:
+                    if rigorous > 0.0:
                         g -= errG + A * ef
                     if g < best:
                         best = g
@@ -272,7 +276,7 @@ def unit_min(Xt, coef, alpha, Lj, Uj, cuts, ncut, exhaustive=False
     r = np.empty(q)
     if q == 2 and not exhaustive and nP * nU > 4096:
         r3 = np.empty(3)
-        g = _plane_sweep(P, Xu, cu, w, A, errG, cuts, ncut, True, r3)
+        g = _plane_sweep(P, Xu, cu, w, A, errG, cuts, ncut, _RIG, r3)
         return min(best, g), vbest
     if q == 2:
         for a in range(nP):
@@ -290,7 +294,7 @@ def unit_min(Xt, coef, alpha, Lj, Uj, cuts, ncut, exhaustive=False
     # (``exhaustive``, the reference) every pair evaluated on its own
     if not exhaustive:
         for a in range(nP):
-            g = _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, True, r)
+            g = _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, _RIG, r)
             best = min(best, g)
     else:
         for a in range(nP):
@@ -315,7 +319,7 @@ def unit_min(Xt, coef, alpha, Lj, Uj, cuts, ncut, exhaustive=False
                         if rho > 0.0:
                             vbest[:] = v / rho
     # planes crossing the box edges: two coordinates at ±1, the third solved for
-    g = _edges_min(P, w, Xu, cu, A, errG, cuts, ncut, True, v)
+    g = _edges_min(P, w, Xu, cu, A, errG, cuts, ncut, _RIG, v)
     if g < best:
         best = g
         vbest[:] = v
@@ -412,7 +416,7 @@ def _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout):  # type: 
         ill = pn <= 4.0 * s2 * e
         d = 0.0 if ill else 1.6 * s2 * e / (pn - s2 * e) + 8.0 * _U
         if ill or d > _ILL:
-            if rigorous:  # evaluate this vertex directly (rare)
+            if rigorous > 0.0:  # evaluate this vertex directly (rare)
                 for sg in (1.0, -1.0):
                     for i in range(3):
                         vout[i] = sg * r[i]
@@ -490,7 +494,7 @@ def _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout):  # type: 
             x = Xu[k]
             t = x[ii] * px + x[jj] * py + x[m] * rm
             tmag = abs(x[ii] * px) + abs(x[jj] * py) + abs(x[m] * rm)
-            if abs(t) <= 1e-6 * tmag and rigorous:
+            if abs(t) <= 1e-6 * tmag and rigorous > 0.0:
                 # the gap is too narrow to start in: every vertex of the loop directly
                 best2 = np.inf
                 for c in range(nc):
@@ -522,11 +526,11 @@ def _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout):  # type: 
             c = k
             for i in range(3):
                 v[i] = R[c, i]
-            if not _in_region(v, E[c] if rigorous else 0.0, cuts, ncut):
+            if not _in_region(v, E[c] if rigorous > 0.0 else 0.0, cuts, ncut):
                 continue
             rho = max(abs(v[0]), abs(v[1]), abs(v[2]))
             g = (w[0] + S[0]) * v[0] + (w[1] + S[1]) * v[1] + (w[2] + S[2]) * v[2]
-            if rigorous:
+            if rigorous > 0.0:
                 e = E[c]
                 r2 = np.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]) + np.sqrt(3.0) * e
                 mis = r2 * 2.0 * (dlt[c] + dmax) * gsum
@@ -568,7 +572,7 @@ def unit_min_local(Xt, coef, alpha, Lj, Uj, cuts, ncut, start, sweeps):  # type:
                     best = g
                     vbest[:] = v
         r3 = np.empty(3)
-        g = _plane_sweep(P, Xu, cu, w, A, 0.0, cuts, ncut, False, r3)
+        g = _plane_sweep(P, Xu, cu, w, A, 0.0, cuts, ncut, _FAST, r3)
         if g < best:
             best = g
             vbest[:] = r3[:2]
@@ -602,19 +606,19 @@ def unit_min_local(Xt, coef, alpha, Lj, Uj, cuts, ncut, start, sweeps):  # type:
     out = np.empty(q)
     errG = 0.0
     if sweeps < 0:  # every loop and edge: the exact minimum (up to rounding), no walk
-        g = _edges_min(P, w, Xu, cu, A, errG, cuts, ncut, False, out)
+        g = _edges_min(P, w, Xu, cu, A, errG, cuts, ncut, _FAST, out)
         if g < best:
             best = g
             vbest[:] = out
         for a in range(nP):
-            g = _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, False, out)
+            g = _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, _FAST, out)
             if g < best:
                 best = g
                 vbest[:] = out
         return best, vbest
     prev = -1
     for _ in range(2 * sweeps):
-        g = _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, False, out)
+        g = _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, _FAST, out)
         if g < best:
             best = g
             vbest[:] = out
