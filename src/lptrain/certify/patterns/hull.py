@@ -669,6 +669,18 @@ def _relu_cols(Xt: np.ndarray, V: np.ndarray, alpha: float) -> np.ndarray:
     return np.where(t > 0.0, t, alpha * t)
 
 
+def _certify(pb, signs: np.ndarray, mu: np.ndarray, L: np.ndarray, U: np.ndarray,
+             normals: np.ndarray, nr: np.ndarray) -> float:  # type: ignore[no-untyped-def]
+    """The certified ``L(μ)`` of a node: every unit's minimum by :func:`unit_min`; -inf
+    when it is NaN (an overflow somewhere: nothing is claimed)."""
+    h = signs.shape[0]
+    bounds = np.empty(h)
+    for j in range(h):
+        bounds[j], _ = unit_min(pb.Xt, signs[j] * mu, pb.alpha, L[j], U[j], normals[j], nr[j])
+    bound = certified_dual_value(mu, pb.y, pb.c_free, pb.c_lo, pb.c_hi, pb.c_fixed, bounds)
+    return bound if bound == bound else -np.inf
+
+
 @dataclass
 class HullResult:
     """What :func:`hull_node` found: the certified ``bound`` (-inf: none), the last
@@ -700,11 +712,13 @@ def hull_bound(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: 
 
 def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: float,
               starts: np.ndarray, *, rounds: int = 30, sweeps: int = 3,
-              full: bool = False) -> HullResult:  # type: ignore[no-untyped-def]
+              full: bool = False, floor: float = -np.inf
+              ) -> HullResult:  # type: ignore[no-untyped-def]
     """:func:`hull_bound` with the master's primal: with ``full`` Kelley runs to
-    convergence whatever ``thr`` says, the bound is always certified, and the result
-    carries the mixture, the branching pair and the candidate network (the search then
-    needs no relaxation for this node)."""
+    convergence whatever ``thr`` says, the bound is certified (unless the master's value,
+    an upper bound of every certifiable value, is at most ``floor``: a bound the caller
+    already has, e.g. the parent's), and the result carries the mixture, the branching
+    pair and the candidate network (the search then needs no relaxation for this node)."""
     from lptrain.solver.highs import CuttingPlaneLP
 
     Xt, y = pb.Xt, pb.y
@@ -783,12 +797,10 @@ def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: f
             break
     if best_mu is None or (best_val < thr and not full):
         return HullResult(-np.inf, cur, it)
-    bounds = np.empty(h)
-    for j in range(h):
-        bounds[j], _ = unit_min(Xt, signs[j] * best_mu, pb.alpha, L[j], U[j], normals[j], nr[j])
-    bound = certified_dual_value(best_mu, y, pb.c_free, pb.c_lo, pb.c_hi, pb.c_fixed, bounds)
-    if not bound == bound:  # NaN (an overflow somewhere): nothing is claimed
+    if full and mval <= floor:  # the certificate cannot beat what the caller has
         bound = -np.inf
+    else:
+        bound = _certify(pb, signs, best_mu, L, U, normals, nr)
     if not full:
         return HullResult(bound, cur, it)
     # the master's primal: a convex mixture of vertices per unit (the origin's weight is

@@ -63,8 +63,8 @@ class PatternProblem:
     #: the unit-hull bound for two inputs too (q = 3: measured slower on 2-2-1, see
     #: docs/patterns.md); one input (q = 2) takes it whenever ``hull_rounds > 0``
     hull_3d: bool = False
-    #: one input: bound and split nodes by the unit-hull bound alone (its mixture says
-    #: where to split), the relaxation only where it cannot decide
+    #: bound and split nodes by the unit-hull bound alone (its mixture says where to
+    #: split), the relaxation only where it cannot decide (wherever the bound applies)
     hull_branch: bool = True
 
     @classmethod
@@ -244,7 +244,7 @@ class PatternSearch:
         pre_v: list[np.ndarray | None] = [None] * B
         done = np.zeros(B, dtype=bool)
         self.last_candidates = []
-        if use_hull and q == 2 and pb.hull_branch:
+        if use_hull and pb.hull_branch:
             done = self._bound_by_hull(items, signs, normals, nr, usable, thr)
         elif use_hull:
             for b, item in enumerate(items):
@@ -307,23 +307,30 @@ class PatternSearch:
     def _bound_by_hull(self, items: list[tuple[Any, ...]], signs: np.ndarray,
                        normals: np.ndarray, nr: np.ndarray, usable: np.ndarray, thr: float
                        ) -> np.ndarray:
-        """Bound and split nodes by the unit-hull bound alone (one input): the certified
-        bound, the candidate network of the master's mixture, and the (unit, point) where
-        the mixture is furthest from one unit. Returns which items it handled; the others
-        (no such point, yet not tight) go to the relaxation."""
+        """Bound and split nodes by the unit-hull bound alone: the certified bound, the
+        candidate network of the master's mixture, and the (unit, point) where the mixture
+        is furthest from one unit. The nodes of a batch are bounded on threads (the sweeps
+        and HiGHS release the GIL). Returns which items it handled; the others (no such
+        point, yet not tight) go to the relaxation."""
         pb = self.problem
         h, q = pb.h, pb.q
         B = len(items)
         done = np.zeros(B, dtype=bool)
-        corners = np.array([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0],
-                            [0.0, 1.0], [0.0, -1.0], [1.0, 0.0], [-1.0, 0.0]])
-        cands: list[tuple[np.ndarray, float, np.ndarray]] = []
-        for b, (parent_lb, root, cons, _, _, hv) in enumerate(items):
+        corners = _start_points(q)
+
+        def one(b: int) -> Any:
+            hv = items[b][5]
             starts = np.broadcast_to(corners, (h, *corners.shape))
             if hv is not None:
                 starts = np.concatenate([hv[:, None, :], starts], axis=1)
-            r = hull_node(pb, signs[b], normals[b], nr[b], thr, starts,
-                          rounds=pb.hull_rounds, full=True)
+            return hull_node(pb, signs[b], normals[b], nr[b], thr, starts,
+                             rounds=pb.hull_rounds, full=True, floor=items[b][0])
+
+        workers = min(B, max(os.cpu_count() or 1, 1))
+        results = list(_pool().map(one, range(B))) if workers > 1 else [one(b) for b in range(B)]
+        cands: list[tuple[np.ndarray, float, np.ndarray]] = []
+        for b, (parent_lb, root, cons, _, _, _) in enumerate(items):
+            r = results[b]
             self.hull_calls += 1
             self.nodes += 1
             if r.theta is not None and np.isfinite(r.value):
@@ -366,6 +373,16 @@ class PatternSearch:
                                      rounds=self.problem.hull_rounds)
         self.hull_calls += 1
         return bound, verts
+
+
+def _start_points(q: int) -> np.ndarray:
+    """Kelley's first rows: the box corners and the points ±e_i of every unit."""
+    if q == 2:
+        return np.array([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0],
+                         [0.0, 1.0], [0.0, -1.0], [1.0, 0.0], [-1.0, 0.0]])
+    grid = np.array(list(itertools.product((1.0, -1.0), repeat=q)))
+    axes = np.concatenate([np.eye(q), -np.eye(q)])
+    return np.concatenate([grid, axes])
 
 
 _POOL: ThreadPoolExecutor | None = None
