@@ -686,8 +686,9 @@ class HullResult:
     """What :func:`hull_node` found: the certified ``bound`` (-inf: none), the last
     minimizers ``verts`` (h, q), the Kelley ``rounds``, the master's mixture of vertices
     per unit as its mean ``vbar`` (h, q), the branching pair ``(unit, point)`` with the
-    largest Jensen gap of that mixture (-1: none), and the candidate network ``theta``
-    (sign form, ``vbar`` with its best output bias) with its true risk ``value``."""
+    largest Jensen gap of that mixture (-1: none), the candidate network ``theta``
+    (sign form, ``vbar`` with its best output bias) with its true risk ``value``, and the
+    mixture's ``support``."""
 
     bound: float
     verts: np.ndarray
@@ -697,6 +698,9 @@ class HullResult:
     point: int = -1
     theta: np.ndarray | None = None
     value: float = np.inf
+    #: the vertices of every unit's mixture and its last minimizer (h, k, q; NaN rows
+    #: pad): where a child's Kelley starts
+    support: np.ndarray | None = None
 
 
 def hull_bound(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: float,
@@ -762,7 +766,7 @@ def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: f
         ok = np.all(np.abs(Vs) <= 1.0, axis=1) & np.all(Vs @ normals[j, : nr[j]].T >= 0.0,
                                                           axis=1)
         if ok.any():
-            add(j, Vs[ok])
+            add(j, np.unique(Vs[ok], axis=0))
     cur = starts[:, 0].copy()
     best_mu, best_val = None, -np.inf
     it = 0
@@ -812,9 +816,11 @@ def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: f
     Vr = np.asarray(row_v, dtype=np.float64).reshape(-1, q)
     vbar = np.zeros((h, q))
     gap = np.zeros((h, D))
+    support: list[np.ndarray] = []
     for j in range(h):
         sel = units == j
         wts = lam[sel]
+        support.append(np.vstack([cur[j][None, :], Vr[sel][wts > 0.0]]))
         tot = wts.sum() + lam0[j]
         if tot <= 0.0 or not sel.any():
             continue
@@ -834,7 +840,11 @@ def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: f
         theta = vbar.ravel().copy()
     value = float(np.mean(np.abs(f + c - y)))
     master.close()
-    return HullResult(bound, cur, it, vbar, unit, point, theta, value)
+    kmax = max(v.shape[0] for v in support)
+    sup = np.full((h, kmax, q), np.nan)
+    for j, v in enumerate(support):
+        sup[j, : v.shape[0]] = v
+    return HullResult(bound, cur, it, vbar, unit, point, theta, value, sup)
 
 
 @njit(nogil=True)

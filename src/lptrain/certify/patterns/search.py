@@ -95,7 +95,8 @@ class _Node:
     point: int
     g: np.ndarray  # the affine minorant const + g·θ its bound proved (children reuse it)
     const: float
-    hull_v: np.ndarray | None = None  # the unit-hull bound's last vertices (h, q)
+    #: the unit-hull bound's last vertices (h, q), or its mixtures' support (h, k, q)
+    hull_v: np.ndarray | None = None
 
 
 class PatternSearch:
@@ -322,7 +323,8 @@ class PatternSearch:
             hv = items[b][5]
             starts = np.broadcast_to(corners, (h, *corners.shape))
             if hv is not None:
-                starts = np.concatenate([hv[:, None, :], starts], axis=1)
+                hv = hv[:, None, :] if hv.ndim == 2 else hv
+                starts = np.concatenate([hv, starts], axis=1)
             return hull_node(pb, signs[b], normals[b], nr[b], thr, starts,
                              rounds=pb.hull_rounds, full=True, floor=items[b][0])
 
@@ -358,7 +360,7 @@ class PatternSearch:
             kept = tuple(cons[j][facets[j, : cons[j].shape[0]]] if cons[j].shape[0] <= RMAX
                          else cons[j] for j in range(h))
             node = _Node(bound, root, kept, r.unit, r.point, np.zeros(self.p), -np.inf,
-                         r.verts.copy())
+                         r.support if r.support is not None else r.verts.copy())
             heapq.heappush(self.heap, (bound, next(self._count), node))
             done[b] = True
         cands.sort(key=lambda t: t[1])
