@@ -283,14 +283,16 @@ def patterns_2d(Xt: np.ndarray) -> list[np.ndarray]:
 
 
 def brute_force_1d(X, y, h, alpha=0.0, c_free=True):
-    """Global minimum of the absolute-loss ERM of a 1-h-1 network over the box, by an LP
-    for every sign vector and every pattern of every unit (sign form)."""
-    D = X.shape[0]
-    Xt = np.column_stack([X[:, 0], np.ones(D)])
-    pats = patterns_1d(X[:, 0])
+    """Global minimum of the absolute-loss ERM of a 1-h-1 (or, with two columns in X,
+    2-h-1) network over the box, by an LP for every sign vector and every pattern of
+    every unit (sign form)."""
+    D, n = X.shape
+    Xt = np.column_stack([X, np.ones(D)])
+    pats = patterns_1d(X[:, 0]) if n == 1 else patterns_2d(Xt)
     best = np.inf
     off = 1 if c_free else 0
-    p = off + 2 * h
+    q = n + 1
+    p = off + q * h
     for k in range(h + 1):
         signs = np.array([1.0] * k + [-1.0] * (h - k))
         for combo in itertools.product(range(len(pats)), repeat=h):
@@ -304,7 +306,7 @@ def brute_force_1d(X, y, h, alpha=0.0, c_free=True):
                     f[0] = 1.0
                 for j, pi in enumerate(combo):
                     kk = 1.0 if pats[pi][d] else alpha
-                    f[off + 2 * j: off + 2 * j + 2] += signs[j] * kk * Xt[d]
+                    f[off + q * j: off + q * j + q] += signs[j] * kk * Xt[d]
                 for sgn in (1.0, -1.0):
                     row = sgn * f
                     row[p + d] -= 1.0
@@ -314,7 +316,7 @@ def brute_force_1d(X, y, h, alpha=0.0, c_free=True):
                 for d in range(D):
                     row = np.zeros(nvar)
                     sg = 1.0 if pats[pi][d] else -1.0
-                    row[off + 2 * j: off + 2 * j + 2] = -sg * Xt[d]
+                    row[off + q * j: off + q * j + q] = -sg * Xt[d]
                     rows.append(row)
                     rhs.append(0.0)
             res = linprog(cost, A_ub=np.array(rows), b_ub=np.array(rhs),

@@ -289,6 +289,42 @@ def test_two_inputs_take_the_hull_bound_when_asked():
     assert on.lower_bound() <= off.best + 1e-9 and off.lower_bound() <= on.best + 1e-9
 
 
+@pytest.mark.parametrize("restarts", [4, -1])
+def test_two_inputs_hull_only_search_brackets_the_brute_force_optimum(restarts):
+    """q = 3, nodes bounded and split by the hull bound alone (hull_3d), with the walk's
+    restarts or every loop as pricing: the final interval contains the optimum over every
+    pattern of the 2-D arrangement (brute force, exact LPs)."""
+    rng = _seed("two-brute", restarts)
+    D, h = 5, 2
+    X = rng.uniform(-1, 1, (D, 2))
+    y = np.clip(0.6 * X[:, 0] * X[:, 1] + 0.1 * rng.normal(size=D), -1, 1)
+    Xt = np.column_stack([X, np.ones(D)])
+    opt = brute_force_1d(X, y, h)
+    s = _run(_problem(Xt, y, h, hull_3d=True, hull_restarts=restarts), 1e-4)
+    assert s.done and s.hull_calls > 0
+    assert s.lower_bound() <= opt + 1e-9
+    assert opt - 1e-9 <= s.best <= opt + 1e-4 + 1e-9
+
+
+def test_a_node_whose_master_cannot_beat_the_floor_claims_nothing():
+    """hull_node(full=True, floor=...): the mixture and split point are the same, the
+    certificate is skipped (-inf) only when the master's value is at most the floor."""
+    rng = _seed("floor")
+    D = 12
+    Xt = _data(rng, D, 1)
+    y = rng.uniform(-1, 1, D)
+    pb = _problem(Xt, y, 2)
+    signs = np.array([1.0, -1.0])
+    normals, nr = pack_cuts([np.zeros((0, 2))] * 2, 2, RMAX)
+    starts = np.zeros((2, 1, 2))
+    a = hull_node(pb, signs, normals, nr, 0.0, starts, full=True)
+    b = hull_node(pb, signs, normals, nr, 0.0, starts, full=True, floor=np.inf)
+    c = hull_node(pb, signs, normals, nr, 0.0, starts, full=True, floor=a.bound - 1.0)
+    assert np.isfinite(a.bound) and b.bound == -np.inf and c.bound == a.bound
+    assert (a.unit, a.point) == (b.unit, b.point) and np.array_equal(a.vbar, b.vbar)
+    assert a.support.shape[0] == 2 and np.all(np.isfinite(a.support[:, 0]))
+
+
 def test_cutting_plane_lp_errors_name_the_argument():
     from lptrain.solver.highs import CuttingPlaneLP
     with pytest.raises(InvalidInputError, match="sense"):

@@ -716,7 +716,7 @@ def hull_bound(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: 
 
 def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: float,
               starts: np.ndarray, *, rounds: int = 30, sweeps: int = 3,
-              full: bool = False, floor: float = -np.inf
+              full: bool = False, floor: float = -np.inf, restarts: int = -1
               ) -> HullResult:  # type: ignore[no-untyped-def]
     """:func:`hull_bound` with the master's primal: with ``full`` Kelley runs to
     convergence whatever ``thr`` says, the bound is certified (unless the master's value,
@@ -785,9 +785,21 @@ def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: f
             coef = signs[j] * mu
             pj, vj = unit_min_local(Xt, coef, pb.alpha, L[j], U[j], normals[j], nr[j],
                                     cur[j], sweeps)
-            if q == 3 and pj >= pis[j] - 1e-12:  # the walk found nothing: every loop
-                pj, vj = unit_min_local(Xt, coef, pb.alpha, L[j], U[j], normals[j], nr[j],
-                                        cur[j], -1)
+            if q == 3 and pj >= pis[j] - 1e-12:  # the walk found nothing: walk again
+                # from the unit's latest rows, or (``restarts < 0``) sweep every loop
+                if restarts < 0:
+                    pj, vj = unit_min_local(Xt, coef, pb.alpha, L[j], U[j], normals[j],
+                                            nr[j], cur[j], -1)
+                else:
+                    mine = [v for u, v in zip(row_unit[::-1], row_v[::-1], strict=True)
+                            if u == j][:restarts]
+                    for v0 in mine:
+                        p2, v2 = unit_min_local(Xt, coef, pb.alpha, L[j], U[j], normals[j],
+                                                nr[j], np.ascontiguousarray(v0), sweeps)
+                        if p2 < pj:
+                            pj, vj = p2, v2
+                        if pj < pis[j] - 1e-12:
+                            break
             val += pj
             cur[j] = vj
             if pj < pis[j] - 1e-12:

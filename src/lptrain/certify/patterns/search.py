@@ -66,6 +66,10 @@ class PatternProblem:
     #: bound and split nodes by the unit-hull bound alone (its mixture says where to
     #: split), the relaxation only where it cannot decide (wherever the bound applies)
     hull_branch: bool = True
+    #: q = 3: when the walk over the arrangement finds no new row, walk again from this
+    #: many of the unit's latest rows (-1: sweep every loop, exact but ~0.2 s per unit at
+    #: D = 1000); only the final certificate needs every loop
+    hull_restarts: int = 4
 
     @classmethod
     def from_signform(cls, sf: SignForm, loss: str, X: np.ndarray, Y: np.ndarray
@@ -238,7 +242,7 @@ class PatternSearch:
                 normals[b, j, : c.shape[0]] = c
                 usable[b, j] = c.shape[0] < RMAX
         thr = self.threshold()
-        use_hull = pb.hull_rounds > 0 and hull_applies(pb.loss, pb.lam, q, pb.hull_3d)
+        use_hull = self._use_hull()
         # the unit-hull bound first on children whose parent left vertices to start from:
         # a child it prunes needs no relaxation
         pre = np.full(B, -np.inf)
@@ -305,6 +309,10 @@ class PatternSearch:
                          float(c_node[b]), hull_v)
             heapq.heappush(self.heap, (bound, next(self._count), node))
 
+    def _use_hull(self) -> bool:
+        pb = self.problem
+        return pb.hull_rounds > 0 and hull_applies(pb.loss, pb.lam, pb.q, pb.hull_3d)
+
     def _bound_by_hull(self, items: list[tuple[Any, ...]], signs: np.ndarray,
                        normals: np.ndarray, nr: np.ndarray, usable: np.ndarray, thr: float
                        ) -> np.ndarray:
@@ -326,7 +334,8 @@ class PatternSearch:
                 hv = hv[:, None, :] if hv.ndim == 2 else hv
                 starts = np.concatenate([hv, starts], axis=1)
             return hull_node(pb, signs[b], normals[b], nr[b], thr, starts,
-                             rounds=pb.hull_rounds, full=True, floor=items[b][0])
+                             rounds=pb.hull_rounds, full=True, floor=items[b][0],
+                             restarts=pb.hull_restarts)
 
         workers = min(B, max(os.cpu_count() or 1, 1))
         results = list(_pool().map(one, range(B))) if workers > 1 else [one(b) for b in range(B)]
