@@ -9,7 +9,8 @@ and the nodes:
 * ``patterns`` — ``certify_erm(method="patterns")`` (one hidden layer only), with its
   defaults (the unit-hull bound on for one input);
 * ``patterns-nohull`` / ``patterns-hull3d`` — the same with the unit-hull bound off
-  (``hull_rounds=0``: the baseline, side by side) or on for two inputs (``hull_3d``);
+  (``hull_rounds=0``: the baseline, side by side) or, for two inputs, bounding and
+  splitting by the unit-hull bound alone (``hull_3d``);
 * ``boxes``    — ``certify_erm(method="boxes")``, today's box search;
 * ``scip``     — SCIP's spatial branch and bound on the same MINLP (``solve_erm_scip``);
 * ``adam``     — full-batch Adam, 10 restarts, weights clamped to the box; its best model is
