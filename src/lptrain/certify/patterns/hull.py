@@ -66,6 +66,8 @@ _TINY = 2.0**-1000
 #: (a constant ``True``/``False`` from jitted code is typed as a literal and compiled twice)
 _RIG = 1.0
 _FAST = 0.0
+#: vertices of a unit's mixture kept for the children's first rows (the heaviest)
+_SUPPORT = 8
 
 
 @njit(cache=True)
@@ -698,8 +700,8 @@ class HullResult:
     point: int = -1
     theta: np.ndarray | None = None
     value: float = np.inf
-    #: the vertices of every unit's mixture and its last minimizer (h, k, q; NaN rows
-    #: pad): where a child's Kelley starts
+    #: the last minimizer and the (up to 8) heaviest vertices of every unit's mixture
+    #: (h, k, q; NaN rows pad): where a child's Kelley starts
     support: np.ndarray | None = None
 
 
@@ -832,7 +834,8 @@ def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: f
     for j in range(h):
         sel = units == j
         wts = lam[sel]
-        support.append(np.vstack([cur[j][None, :], Vr[sel][wts > 0.0]]))
+        heavy = np.argsort(-wts, kind="stable")[:_SUPPORT]  # memory per open node bounded
+        support.append(np.vstack([cur[j][None, :], Vr[sel][heavy[wts[heavy] > 0.0]]]))
         tot = wts.sum() + lam0[j]
         if tot <= 0.0 or not sel.any():
             continue
