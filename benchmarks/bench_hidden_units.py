@@ -10,7 +10,7 @@ and the nodes:
   defaults (the unit-hull bound on for one input);
 * ``patterns-nohull`` / ``patterns-hull3d`` — the same with the unit-hull bound off
   (``hull_rounds=0``: the baseline, side by side) or, for two inputs, bounding and
-  splitting by the unit-hull bound alone (``hull_3d``);
+  splitting by the unit-hull bound alone (``hull_3d``, with in-out rounds ``hull_stab=0.5``);
 * ``boxes``    — ``certify_erm(method="boxes")``, today's box search;
 * ``scip``     — SCIP's spatial branch and bound on the same MINLP (``solve_erm_scip``);
 * ``adam``     — full-batch Adam, 10 restarts, weights clamped to the box; its best model is
@@ -102,7 +102,8 @@ def pattern_variant(**fields):
         search.PatternProblem.from_signform = orig
 
 
-VARIANTS = {"patterns-nohull": {"hull_rounds": 0}, "patterns-hull3d": {"hull_3d": True}}
+VARIANTS = {"patterns-nohull": {"hull_rounds": 0},
+            "patterns-hull3d": {"hull_3d": True, "hull_stab": 0.5}}
 
 
 def run_certify(net, loss, X, Y, reg, method, t_limit, params=None):

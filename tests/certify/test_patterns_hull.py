@@ -199,6 +199,30 @@ def test_hull_bound_is_the_hull_lp_from_below_and_below_every_sample(n, h, alpha
         assert val <= risk.min() + 1e-13
 
 
+@pytest.mark.parametrize("n,h", [(1, 2), (2, 2), (2, 3)])
+def test_in_out_rounds_reach_the_hull_lp(n, h):
+    """``stab`` (in-out separation) changes where Kelley prices, not what it converges
+    to: the certified bound is the convex-hull LP's value from below, and below every
+    sampled risk of the node."""
+    rng = _seed("inout", n, h)
+    D = 12
+    Xt = _data(rng, D, n)
+    y = rng.uniform(-1, 1, D)
+    q = n + 1
+    pb = _problem(Xt, y, h)
+    for trial in range(3):
+        signs = np.array([1.0, -1.0] + [1.0] * (h - 2))
+        v0 = rng.uniform(-1, 1, (h, q))
+        cuts = [_cuts(rng, Xt, [0, 2, 4][trial], v0[j]) for j in range(h)]
+        normals, nr = pack_cuts(cuts, q, RMAX)
+        ref = hull_lp(Xt, y, signs, cuts, 0.0, (-1.0, 1.0))
+        r = hull_node(pb, signs, normals, nr, np.inf, v0[:, None, :], rounds=400,
+                      full=True, stab=0.5)
+        assert ref - 1e-6 <= r.bound <= ref + 1e-9, (trial, r.bound, ref)
+        c, V = sample_node(rng, cuts, h, q, 2000, seeds=v0[None])
+        assert r.bound <= sign_risk(Xt, y, "abs", signs, c, V, 0.0, 0.0, True).min() + 1e-13
+
+
 @pytest.mark.parametrize("h,alpha", [(2, 0.0), (3, 0.2)])
 def test_hull_node_candidate_and_split_point(h, alpha):
     """With ``full``, the node result's candidate is a network of the node whose value is

@@ -9,8 +9,9 @@ node and its certified lower bound) with :mod:`~lptrain.certify.patterns.ipm` (t
 interior-point method that finds its multipliers) and
 :mod:`~lptrain.certify.patterns.envelope` (facets of the concave envelope of a ReLU over a
 unit's region, the second pass's upper bounds) → :mod:`~lptrain.certify.patterns.search`
-(the branch and bound) and :mod:`~lptrain.certify.patterns.local` (upper bounds from the
-exact convex problem of a pattern). :func:`lptrain.certify.certify_erm` uses it by default
+(the branch and bound), :mod:`~lptrain.certify.patterns.local` (upper bounds from the
+exact convex problem of a pattern) and :mod:`~lptrain.certify.patterns.multistart`
+(incumbents from projected Adam). :func:`lptrain.certify.certify_erm` uses it by default
 where it applies. The mathematics is in ``docs/patterns.md``.
 
 Examples
@@ -25,10 +26,12 @@ from __future__ import annotations
 from lptrain.certify.patterns._jit import available as patterns_available
 from lptrain.certify.patterns.distributed import dask_pattern_bounder
 from lptrain.certify.patterns.local import polish_pattern
+from lptrain.certify.patterns.multistart import descent_seeds
 from lptrain.certify.patterns.search import PatternProblem, PatternSearch
 from lptrain.certify.patterns.signform import SignForm, from_params, sign_form, to_params
 
 __all__ = [
-    "PatternProblem", "PatternSearch", "SignForm", "dask_pattern_bounder", "from_params",
+    "PatternProblem", "PatternSearch", "SignForm", "dask_pattern_bounder", "descent_seeds",
+    "from_params",
     "patterns_available", "polish_pattern", "sign_form", "to_params",
 ]

@@ -718,8 +718,8 @@ def hull_bound(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: 
 
 def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: float,
               starts: np.ndarray, *, rounds: int = 30, sweeps: int = 3,
-              full: bool = False, floor: float = -np.inf, restarts: int = -1
-              ) -> HullResult:  # type: ignore[no-untyped-def]
+              full: bool = False, floor: float = -np.inf, restarts: int = -1,
+              stab: float = 0.0) -> HullResult:  # type: ignore[no-untyped-def]
     """:func:`hull_bound` with the master's primal: with ``full`` Kelley runs to
     convergence whatever ``thr`` says, the bound is certified (unless the master's value,
     an upper bound of every certifiable value, is at most ``floor``: a bound the caller
@@ -772,6 +772,25 @@ def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: f
     cur = starts[:, 0].copy()
     best_mu, best_val = None, -np.inf
     it = 0
+
+    def inout(mu_m: np.ndarray, pis: np.ndarray) -> bool:
+        """In-out separation: price at a point between the best μ and the master's,
+        keep the rows that cut the master's point off; False when none does (then the
+        round prices at the master's point itself). Only those rounds move the best μ
+        and decide convergence: a walk's value is an estimate from above."""
+        mu_s = np.clip(stab * best_mu + (1.0 - stab) * mu_m, -mmax, mmax)
+        mu_s[np.abs(mu_s) < 2.0**-900] = 0.0
+        got = False
+        for j in range(h):
+            _, vj = unit_min_local(Xt, signs[j] * mu_s, pb.alpha, L[j], U[j], normals[j],
+                                   nr[j], cur[j], sweeps)
+            g_m = signs[j] * float(mu_m @ _relu_cols(Xt, vj[None, :], pb.alpha)[0])
+            if g_m < pis[j] - 1e-12:
+                add(j, vj[None, :])
+                cur[j] = vj
+                got = True
+        return got
+
     for it in range(1, rounds + 1):
         x, mval = master.solve()
         if mval < thr and not full:
@@ -779,6 +798,8 @@ def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: f
         mu = np.clip(x[:D], -mmax, mmax)
         mu[np.abs(mu) < 2.0**-900] = 0.0  # any μ of the box is valid: no subnormal products
         pis = x[D:D + h]
+        if stab > 0.0 and best_mu is not None and inout(mu, pis):
+            continue
         val = float(-(mu @ y))
         val += (min(pb.c_lo * mu.sum(), pb.c_hi * mu.sum()) if pb.c_free
                 else pb.c_fixed * mu.sum())

@@ -70,6 +70,9 @@ class PatternProblem:
     #: many of the unit's latest rows (-1: sweep every loop, exact but ~0.2 s per unit at
     #: D = 1000); only the final certificate needs every loop
     hull_restarts: int = 4
+    #: in-out separation of the unit-hull bound's Kelley rounds: price at this mix of the
+    #: best multipliers so far and the master's (0: Kelley's plain rounds)
+    hull_stab: float = 0.0
 
     @classmethod
     def from_signform(cls, sf: SignForm, loss: str, X: np.ndarray, Y: np.ndarray
@@ -167,11 +170,12 @@ class PatternSearch:
 
     # ----- state -----------------------------------------------------------------------
     def lower_bound(self) -> float:
-        """A lower bound of the sign-form minimum (valid at any moment)."""
+        """A lower bound of the sign-form minimum (valid at any moment); never below 0,
+        since every loss and regularizer the search takes is nonnegative."""
         least = self.heap[0][0] if self.heap else np.inf
         if not self._started:
             return -np.inf
-        return float(min(self.best, self.floor, least))
+        return max(0.0, float(min(self.best, self.floor, least)))
 
     @property
     def done(self) -> bool:
@@ -335,7 +339,7 @@ class PatternSearch:
                 starts = np.concatenate([hv, starts], axis=1)
             return hull_node(pb, signs[b], normals[b], nr[b], thr, starts,
                              rounds=pb.hull_rounds, full=True, floor=items[b][0],
-                             restarts=pb.hull_restarts)
+                             restarts=pb.hull_restarts, stab=pb.hull_stab)
 
         workers = min(B, max(os.cpu_count() or 1, 1))
         results = list(_pool().map(one, range(B))) if workers > 1 else [one(b) for b in range(B)]
