@@ -330,6 +330,35 @@ def test_two_inputs_hull_only_search_brackets_the_brute_force_optimum(restarts):
     assert opt - 1e-9 <= s.best <= opt + 1e-4 + 1e-9
 
 
+def test_a_stop_inside_a_batch_queues_its_nodes_again_unbounded():
+    """``step(stop)`` with stop true before any node starts: no node is bounded, the
+    children go back to the queue with their parent's bound (the lower bound does not
+    move), and the search resumed without a stop still brackets the brute-force optimum
+    (two inputs, hull-only)."""
+    rng = _seed("two-brute", 4)
+    D, h = 5, 2
+    X = rng.uniform(-1, 1, (D, 2))
+    y = np.clip(0.6 * X[:, 0] * X[:, 1] + 0.1 * rng.normal(size=D), -1, 1)
+    Xt = np.column_stack([X, np.ones(D)])
+    opt = brute_force_1d(X, y, h)
+    s = PatternSearch(_problem(Xt, y, h, hull_3d=True), lambda: s.best - 1e-4, batch=2)
+    s.step()
+    s.step()
+    assert not s.done
+    lb, nodes, calls = s.lower_bound(), s.nodes, s.hull_calls
+    parents = sorted(b for b, _, _ in s.heap)[:2]
+    s.step(stop=lambda: True)
+    assert s.nodes == nodes and s.hull_calls == calls and s.lower_bound() == lb
+    waiting = [n for _, _, n in s.heap if n.unit < 0]
+    assert waiting and len(waiting) % 2 == 0 and len(waiting) <= 4
+    assert all(n.lb in parents for n in waiting)
+    while not s.done and s.nodes < 4000:
+        s.step()
+    assert s.done and not any(n.unit < 0 for _, _, n in s.heap)
+    assert s.lower_bound() <= opt + 1e-9
+    assert opt - 1e-9 <= s.best <= opt + 1e-4 + 1e-9
+
+
 def test_a_node_whose_master_cannot_beat_the_floor_claims_nothing():
     """hull_node(full=True, floor=...): the mixture and split point are the same, the
     certificate is skipped (-inf) only when the master's value is at most the floor."""

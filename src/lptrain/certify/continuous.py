@@ -413,7 +413,7 @@ class _PatternRun:
         """One batch, then the exact convex problem of the best candidates' patterns
         (local search: it only ever offers true risks); none once ``stop()`` is true."""
         engine = self.engine
-        engine.step()
+        engine.step(stop)
         # Projected Adam from 10 starts, once, for two or more inputs: there the networks
         # met in the tree are far from the best (docs/patterns.md); on one input they were
         # measured as good, and the seeding would only cost its half second

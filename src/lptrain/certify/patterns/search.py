@@ -60,8 +60,9 @@ class PatternProblem:
     #: Kelley rounds of the unit-hull bound (hull.py) on nodes the relaxation does not
     #: prune; 0 turns it off (it applies to the absolute loss without weight decay)
     hull_rounds: int = 30
-    #: the unit-hull bound for two inputs too (q = 3: measured slower on 2-2-1, see
-    #: docs/patterns.md); one input (q = 2) takes it whenever ``hull_rounds > 0``
+    #: the unit-hull bound for two inputs too (q = 3; ``from_signform`` turns it on for
+    #: three or more units, it was measured slower on 2-2-1, see docs/patterns.md); one
+    #: input (q = 2) takes it whenever ``hull_rounds > 0``
     hull_3d: bool = False
     #: bound and split nodes by the unit-hull bound alone (its mixture says where to
     #: split), the relaxation only where it cannot decide (wherever the bound applies)
@@ -79,9 +80,14 @@ class PatternProblem:
                       ) -> PatternProblem:
         D = X.shape[0]
         Xt = np.column_stack([X, np.ones(D)]) if sf.bias else np.array(X, dtype=np.float64)
+        # two inputs and three or more units: the hull-only search with in-out rounds
+        # (2-3-1 to gap 0.01 in 523 s, where the relaxation was at 0.013 after 600 s);
+        # two units keep the relaxation (22 s against 34 s; docs/patterns.md)
+        three = Xt.shape[1] == 3 and sf.h >= 3
         return cls(np.ascontiguousarray(Xt, dtype=np.float64),
                    np.ascontiguousarray(Y[:, 0], dtype=np.float64), LOSS_CODES[loss],
-                   sf.alpha, sf.h, sf.c_index >= 0, -1.0, 1.0, sf.c_fixed, sf.lam)
+                   sf.alpha, sf.h, sf.c_index >= 0, -1.0, 1.0, sf.c_fixed, sf.lam,
+                   hull_3d=three, hull_stab=0.5 if three else 0.0)
 
     @property
     def q(self) -> int:
@@ -197,8 +203,11 @@ class PatternSearch:
             self.best_signs = np.asarray(signs, dtype=np.float64).copy()
 
     # ----- one batch -------------------------------------------------------------------
-    def step(self) -> None:
-        """Bound the roots (first call) or expand one batch of open nodes."""
+    def step(self, stop: Any = None) -> None:
+        """Bound the roots (first call) or expand one batch of open nodes. ``stop``
+        (callable, optional): hull-only nodes not yet started when it turns true are
+        queued again unbounded, with their parent's bound (a time limit is then overrun
+        by one node, not a batch)."""
         q, h = self.problem.q, self.problem.h
         if not self._started:
             self._started = True
@@ -214,6 +223,9 @@ class PatternSearch:
             if lb >= thr:
                 self.floor = min(self.floor, lb)
                 continue
+            if node.unit < 0:  # queued unbounded by a stop: bound it now
+                items.append((lb, node.root, node.cons, node.g, node.const, node.hull_v))
+                continue
             xd = self.problem.Xt[node.point]
             for sgn in (1.0, -1.0):
                 cons = list(node.cons)
@@ -221,9 +233,9 @@ class PatternSearch:
                 items.append((lb, node.root, tuple(cons), node.g, node.const, node.hull_v))
         self.rounds += 1
         if items:
-            self._bound(items)
+            self._bound(items, stop)
 
-    def _bound(self, items: list[tuple[Any, ...]]) -> None:
+    def _bound(self, items: list[tuple[Any, ...]], stop: Any = None) -> None:
         pb = self.problem
         B, h, q = len(items), pb.h, pb.q
         normals = np.zeros((B, h, RMAX, q))
@@ -254,7 +266,7 @@ class PatternSearch:
         done = np.zeros(B, dtype=bool)
         self.last_candidates = []
         if use_hull and pb.hull_branch:
-            done = self._bound_by_hull(items, signs, normals, nr, usable, thr)
+            done = self._bound_by_hull(items, signs, normals, nr, usable, thr, stop)
         elif use_hull:
             for b, item in enumerate(items):
                 if item[5] is not None and item[0] < thr:
@@ -318,8 +330,8 @@ class PatternSearch:
         return pb.hull_rounds > 0 and hull_applies(pb.loss, pb.lam, pb.q, pb.hull_3d)
 
     def _bound_by_hull(self, items: list[tuple[Any, ...]], signs: np.ndarray,
-                       normals: np.ndarray, nr: np.ndarray, usable: np.ndarray, thr: float
-                       ) -> np.ndarray:
+                       normals: np.ndarray, nr: np.ndarray, usable: np.ndarray, thr: float,
+                       stop: Any = None) -> np.ndarray:
         """Bound and split nodes by the unit-hull bound alone: the certified bound, the
         candidate network of the master's mixture, and the (unit, point) where the mixture
         is furthest from one unit. The nodes of a batch are bounded on threads (the sweeps
@@ -332,6 +344,8 @@ class PatternSearch:
         corners = _start_points(q)
 
         def one(b: int) -> Any:
+            if stop is not None and stop():
+                return None
             hv = items[b][5]
             starts = np.broadcast_to(corners, (h, *corners.shape))
             if hv is not None:
@@ -346,6 +360,12 @@ class PatternSearch:
         cands: list[tuple[np.ndarray, float, np.ndarray]] = []
         for b, (parent_lb, root, cons, _, _, _) in enumerate(items):
             r = results[b]
+            if r is None:  # stopped before it started: open again, the parent's bound
+                node = _Node(parent_lb, root, cons, -1, -1, items[b][3], items[b][4],
+                             items[b][5])
+                heapq.heappush(self.heap, (parent_lb, next(self._count), node))
+                done[b] = True
+                continue
             self.hull_calls += 1
             self.nodes += 1
             if r.theta is not None and np.isfinite(r.value):
