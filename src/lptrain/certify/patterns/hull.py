@@ -778,6 +778,7 @@ def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: f
         keep the rows that cut the master's point off; False when none does (then the
         round prices at the master's point itself). Only those rounds move the best μ
         and decide convergence: a walk's value is an estimate from above."""
+        assert best_mu is not None  # called only after a round at the master's point
         mu_s = np.clip(stab * best_mu + (1.0 - stab) * mu_m, -mmax, mmax)
         mu_s[np.abs(mu_s) < 2.0**-900] = 0.0
         got = False
