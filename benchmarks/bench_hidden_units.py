@@ -11,6 +11,7 @@ and the nodes:
 * ``patterns-nohull`` / ``patterns-hull3d`` — the same with the unit-hull bound off
   (``hull_rounds=0``: the baseline, side by side) or, for two inputs, bounding and
   splitting by the unit-hull bound alone (``hull_3d``, with in-out rounds ``hull_stab=0.5``);
+* ``patterns-noorbit`` — the defaults without orbital branching (``orbits=False``);
 * ``boxes``    — ``certify_erm(method="boxes")``, today's box search;
 * ``scip``     — SCIP's spatial branch and bound on the same MINLP (``solve_erm_scip``);
 * ``adam``     — full-batch Adam, 10 restarts, weights clamped to the box; its best model is
@@ -103,7 +104,8 @@ def pattern_variant(**fields):
 
 
 VARIANTS = {"patterns-nohull": {"hull_rounds": 0},
-            "patterns-hull3d": {"hull_3d": True, "hull_stab": 0.5}}
+            "patterns-hull3d": {"hull_3d": True, "hull_stab": 0.5},
+            "patterns-noorbit": {"orbits": False}}
 
 
 def run_certify(net, loss, X, Y, reg, method, t_limit, params=None):
@@ -194,7 +196,8 @@ def main() -> None:
     p.add_argument("--wd", type=float, default=0.0, help="weight decay λ (l2:λ)")
     p.add_argument("--time", type=float, default=60.0)
     p.add_argument("--methods", nargs="+", default=["patterns", "boxes"],
-                   choices=("patterns", "patterns-nohull", "patterns-hull3d", "boxes",
+                   choices=("patterns", "patterns-nohull", "patterns-hull3d",
+                            "patterns-noorbit", "boxes",
                             "scip", "adam"))
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--target", type=float, default=None,

@@ -284,8 +284,8 @@ def patterns_2d(Xt: np.ndarray) -> list[np.ndarray]:
 
 def brute_force_1d(X, y, h, alpha=0.0, c_free=True):
     """Global minimum of the absolute-loss ERM of a 1-h-1 (or, with two columns in X,
-    2-h-1) network over the box, by an LP for every sign vector and every pattern of
-    every unit (sign form)."""
+    2-h-1) network over the box, by an LP for every sign vector and every multiset of
+    unit patterns per sign (sign form; units of one sign can be swapped)."""
     D, n = X.shape
     Xt = np.column_stack([X, np.ones(D)])
     pats = patterns_1d(X[:, 0]) if n == 1 else patterns_2d(Xt)
@@ -295,7 +295,12 @@ def brute_force_1d(X, y, h, alpha=0.0, c_free=True):
     p = off + q * h
     for k in range(h + 1):
         signs = np.array([1.0] * k + [-1.0] * (h - k))
-        for combo in itertools.product(range(len(pats)), repeat=h):
+        # units of one sign are interchangeable (the network is a sum over its units):
+        # one pattern multiset per sign, not every ordering
+        pos = itertools.combinations_with_replacement(range(len(pats)), k)
+        for combo in (a + b for a, b in itertools.product(
+                list(pos), list(itertools.combinations_with_replacement(range(len(pats)),
+                                                                        h - k)))):
             nvar = p + D
             cost = np.zeros(nvar)
             cost[p:] = 1.0 / D

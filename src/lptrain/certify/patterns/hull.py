@@ -34,7 +34,9 @@ displacement of a computed vertex from the exact one, and 2^-1000 per operation 
 underflow; a vertex whose two planes are too
 nearly parallel to be located is replaced by the valid ``-A ≥ min G``), so its value is
 a lower bound of ``p_j(μ)`` in exact arithmetic. Membership of a candidate in ``P_j`` is
-tested with the same margins (a candidate kept wrongly only lowers the bound).
+tested with the same margins (a candidate kept wrongly only lowers the bound). Twins —
+units with one sign and one set of cuts, so one region and one ``p_j`` — are certified
+once (:func:`_twins`).
 
 μ is chosen by Kelley's cutting-plane method (:func:`hull_bound`): the master LP
 ``max -μ·y + τ + Σ_j π_j`` over the box of μ with a row ``π_j <= G_j(v)`` for every
@@ -671,13 +673,34 @@ def _relu_cols(Xt: np.ndarray, V: np.ndarray, alpha: float) -> np.ndarray:
     return np.where(t > 0.0, t, alpha * t)
 
 
-def _certify(pb, signs: np.ndarray, mu: np.ndarray, L: np.ndarray, U: np.ndarray,
-             normals: np.ndarray, nr: np.ndarray) -> float:  # type: ignore[no-untyped-def]
-    """The certified ``L(μ)`` of a node: every unit's minimum by :func:`unit_min`; -inf
-    when it is NaN (an overflow somewhere: nothing is claimed)."""
+def _twins(signs: np.ndarray, normals: np.ndarray, nr: np.ndarray) -> np.ndarray:
+    """``rep[j]``: the first unit with unit j's sign and exactly its cuts (its region, so
+    its ``p_j``); ``rep[j] == j`` for the units the bound computes."""
     h = signs.shape[0]
+    rep = np.arange(h)
+    cuts = [np.unique(normals[j, : nr[j]], axis=0) for j in range(h)]  # sorted sets
+    for j in range(h):
+        for k in range(j):
+            if (rep[k] == k and signs[k] == signs[j] and cuts[k].shape == cuts[j].shape
+                    and np.array_equal(cuts[k], cuts[j])):
+                rep[j] = k
+                break
+    return rep
+
+
+def _certify(pb, signs: np.ndarray, mu: np.ndarray, L: np.ndarray, U: np.ndarray,
+             normals: np.ndarray, nr: np.ndarray,
+             rep: np.ndarray | None = None) -> float:  # type: ignore[no-untyped-def]
+    """The certified ``L(μ)`` of a node: every unit's minimum by :func:`unit_min` (once
+    per set of twins ``rep``, :func:`_twins`); -inf when it is NaN (an overflow
+    somewhere: nothing is claimed)."""
+    h = signs.shape[0]
+    rep = np.arange(h) if rep is None else rep
     bounds = np.empty(h)
     for j in range(h):
+        if rep[j] != j:
+            bounds[j] = bounds[rep[j]]  # the same region and sign: the same minimum
+            continue
         bounds[j], _ = unit_min(pb.Xt, signs[j] * mu, pb.alpha, L[j], U[j], normals[j], nr[j])
     bound = certified_dual_value(mu, pb.y, pb.c_free, pb.c_lo, pb.c_hi, pb.c_fixed, bounds)
     return bound if bound == bound else -np.inf
@@ -840,7 +863,8 @@ def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: f
     if full and mval <= floor:  # the certificate cannot beat what the caller has
         bound = -np.inf
     else:
-        bound = _certify(pb, signs, best_mu, L, U, normals, nr)
+        # twins (same sign, same cuts: the same p_j) are certified once
+        bound = _certify(pb, signs, best_mu, L, U, normals, nr, _twins(signs, normals, nr))
     if not full:
         return HullResult(bound, cur, it)
     # the master's primal: a convex mixture of vertices per unit (the origin's weight is

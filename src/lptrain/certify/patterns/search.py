@@ -14,6 +14,18 @@ in a node dropped with bound ``>= threshold`` or closed as exact (``floor`` keep
 such bound), or in a node whose ordering constraints admit no point. Hence
 ``min(best, floor, least open bound)`` is a lower bound of the minimum at any moment.
 
+**Orbital branching** (the hull-only search, ``PatternProblem.orbits``): the unit-hull
+bound drops the bias ordering, so there the units of one sign are not ordered; instead a
+split of unit j on point d, when other units of j's sign have exactly j's cuts (the orbit
+O: the same region, so swapping any two of them maps the node onto itself and keeps the
+risk), gives the children "``x̃_d · v_j >= 0``" and "``x̃_d · v_k <= 0`` for every k in
+O". A point of the node with some unit of O active at d becomes, after swapping that unit
+with j, a point of the first child with the same risk; every other point is in the
+second. So the invariant holds up to a permutation of units of one sign — every point
+of a root *or a permutation of it* lies in such a node — and the lower bound is the same
+statement about the minimum. The relaxation's bias ordering would contradict those swaps,
+so with orbital branching the nodes the relaxation decides are bounded without it.
+
 Every bounded node also yields a candidate (the relaxation's solution, a network), whose
 true risk is an upper bound; the best candidates are improved by solving the exact convex
 problem of their activation pattern (a node with every sign fixed is exact).
@@ -74,6 +86,10 @@ class PatternProblem:
     #: in-out separation of the unit-hull bound's Kelley rounds: price at this mix of the
     #: best multipliers so far and the master's (0: Kelley's plain rounds)
     hull_stab: float = 0.0
+    #: orbital branching in the hull-only search: a split of a unit whose region equals
+    #: that of other units of its sign gives the children "this unit active" and "all of
+    #: them inactive" (module docstring); the relaxation's bias ordering is then dropped
+    orbits: bool = True
 
     @classmethod
     def from_signform(cls, sf: SignForm, loss: str, X: np.ndarray, Y: np.ndarray
@@ -110,6 +126,9 @@ class _Node:
     const: float
     #: the unit-hull bound's last vertices (h, q), or its mixtures' support (h, k, q)
     hull_v: np.ndarray | None = None
+    #: the units the "inactive" child cuts: ``unit`` and the units interchangeable with it
+    #: (same sign, same cuts); empty means ``(unit,)``
+    orbit: tuple[int, ...] = ()
 
 
 class PatternSearch:
@@ -229,7 +248,10 @@ class PatternSearch:
             xd = self.problem.Xt[node.point]
             for sgn in (1.0, -1.0):
                 cons = list(node.cons)
-                cons[node.unit] = np.vstack([cons[node.unit], sgn * xd[None, :]])
+                # orbital branching: "unit active" for one unit of the orbit (any unit
+                # active there can be swapped into it), "inactive" for all of them
+                for j in (node.unit,) if sgn > 0 or not node.orbit else node.orbit:
+                    cons[j] = np.vstack([cons[j], sgn * xd[None, :]])
                 items.append((lb, node.root, tuple(cons), node.g, node.const, node.hull_v))
         self.rounds += 1
         if items:
@@ -249,7 +271,8 @@ class PatternSearch:
             parent_g[b] = pg
             parent_c[b] = pc
             signs[b] = self.roots[root]
-            pairs[b] = self._pairs[root]
+            # orbital branching swaps units, which an ordering of them would contradict
+            pairs[b] = -1 if self._orbital() else self._pairs[root]
             for j in range(h):
                 c = cons[j]
                 if c.shape[0] > RMAX:  # keep the last RMAX cuts: a superset, still sound
@@ -329,6 +352,10 @@ class PatternSearch:
         pb = self.problem
         return pb.hull_rounds > 0 and hull_applies(pb.loss, pb.lam, pb.q, pb.hull_3d)
 
+    def _orbital(self) -> bool:
+        """Whether splits are orbital (the hull-only search with ``orbits``)."""
+        return self.problem.orbits and self.problem.hull_branch and self._use_hull()
+
     def _bound_by_hull(self, items: list[tuple[Any, ...]], signs: np.ndarray,
                        normals: np.ndarray, nr: np.ndarray, usable: np.ndarray, thr: float,
                        stop: Any = None) -> np.ndarray:
@@ -392,8 +419,9 @@ class PatternSearch:
             facets = region_facets(normals[b], nr[b], q)
             kept = tuple(cons[j][facets[j, : cons[j].shape[0]]] if cons[j].shape[0] <= RMAX
                          else cons[j] for j in range(h))
+            orbit = _orbit(kept, signs[b], r.unit) if self._orbital() else ()
             node = _Node(bound, root, kept, r.unit, r.point, np.zeros(self.p), -np.inf,
-                         r.support if r.support is not None else r.verts.copy())
+                         r.support if r.support is not None else r.verts.copy(), orbit)
             heapq.heappush(self.heap, (bound, next(self._count), node))
             done[b] = True
         cands.sort(key=lambda t: t[1])
@@ -408,6 +436,17 @@ class PatternSearch:
                                      rounds=self.problem.hull_rounds)
         self.hull_calls += 1
         return bound, verts
+
+
+def _orbit(cons: tuple[np.ndarray, ...], signs: np.ndarray, unit: int) -> tuple[int, ...]:
+    """The units interchangeable with ``unit``: its sign and exactly its set of cuts (so
+    exactly its region), ``unit`` first; ``()`` when it has no such partner."""
+    mine = {tuple(r) for r in cons[unit]}
+    orbit = [unit] + [k for k in range(signs.shape[0])
+                      if k != unit and signs[k] == signs[unit]
+                      and cons[k].shape == cons[unit].shape
+                      and {tuple(r) for r in cons[k]} == mine]
+    return tuple(orbit) if len(orbit) > 1 else ()
 
 
 def _start_points(q: int) -> np.ndarray:
