@@ -112,6 +112,44 @@ def test_one_input_sweep_is_the_arrangement_minimum(alpha):
         assert exact - 1e-12 <= g <= exact + 1e-9
 
 
+@pytest.mark.parametrize("alpha", [0.0, 0.3])
+def test_two_input_sweep_on_many_points_is_the_arrangement_minimum(alpha):
+    """Two inputs with up to 150 points (thousands of events a loop, repeated points and
+    inputs): the rigorous sweep and every pair evaluated on its own both equal the
+    brute-force arrangement minimum from below, and the exact local sweep finds it."""
+    rng = _seed("sweep3", alpha)
+    for trial in range(6):
+        D = 60 + 18 * trial
+        Xt = _data(rng, D, 2, dup=True)
+        Xt[5:12, :2] = np.round(Xt[5:12, :2], 1)  # repeated inputs
+        v0 = rng.uniform(-1, 1, 3)
+        cuts = _cuts(rng, Xt, trial % 4, v0)
+        normals, nr = pack_cuts([cuts], 3, RMAX)
+        L, U = node_ranges(Xt, normals, nr)
+        coef = rng.uniform(-1, 1, D) / D
+        exact = unit_min_oracle(Xt, coef, alpha, cuts)
+        for exhaustive in (False, True):
+            b, _ = unit_min(Xt, coef, alpha, L[0], U[0], normals[0], nr[0], exhaustive)
+            assert exact - 1e-9 <= b <= exact + 1e-15, (trial, exhaustive, b, exact)
+        g, v = unit_min_local(Xt, coef, alpha, L[0], U[0], normals[0], nr[0], np.zeros(3), -1)
+        assert exact - 1e-12 <= g <= exact + 1e-9, (trial, g, exact)
+
+
+def test_the_sweeps_radix_sort_orders_pseudo_angles():
+    """The sweep's radix sort gives the order of np.argsort: -0.0 first with the zeros,
+    ties, keys sharing their leading bytes, one key and none."""
+    from lptrain.certify.patterns.hull import _argsort_keys
+    rng = _seed("radix")
+    cases = [rng.uniform(0, 4, 3000), np.round(rng.uniform(0, 4, 500), 2),
+             np.array([3.0, -0.0, 0.0, 1e-300, 2.0, -0.0]), 1.0 + rng.uniform(0, 1e-12, 64),
+             np.array([2.5]), np.zeros(0)]
+    for keys in cases:
+        pad = np.concatenate([keys, [np.nan] * 3])  # only the first n are sorted
+        order = _argsort_keys(pad, keys.size)
+        assert sorted(order.tolist()) == list(range(keys.size))
+        assert np.all(np.diff(keys[order]) >= 0), keys[order]
+
+
 @pytest.mark.parametrize("q", [2, 3])
 def test_unit_min_holds_below_the_rounding_level(q):
     """Subnormal multipliers and inputs up to 1e8 (the review's case): every product may
