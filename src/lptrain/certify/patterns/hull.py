@@ -414,6 +414,38 @@ def _argsort_keys(keys, n):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True)
+def _ray_pair(r, e, w, Xu, cu, A, errG, cuts, ncut, v):  # type: ignore[no-untyped-def]
+    """The least :func:`_ray_value` of ``±r`` in the region (+inf: neither), each vertex
+    evaluated directly (one too ill-conditioned to be swept)."""
+    best = np.inf
+    for sg in (1.0, -1.0):
+        for i in range(3):
+            v[i] = sg * r[i]
+        if _in_region(v, e, cuts, ncut):
+            best = min(best, _ray_value(v, e, w, Xu, cu, A, errG))
+    return best
+
+
+@njit(nogil=True)
+def _push_pair(r, e, d, ii, jj, on, k, vert, R, E, dlt, keys, kind, ref, cand, ne
+               ):  # type: ignore[no-untyped-def]
+    """Append the sweep's events at ``±r`` (error ``e``, key error ``d``): kind ``on`` at
+    ``+r`` and the opposite at ``-r`` for kink ``k`` (``on = 0``: candidates only),
+    candidates when ``vert``. Returns the new event count."""
+    for sg in (1.0, -1.0):
+        for i in range(3):
+            R[ne, i] = sg * r[i]
+        E[ne] = e
+        dlt[ne] = d
+        keys[ne] = _key(R[ne, ii], R[ne, jj])
+        kind[ne] = on if sg > 0.0 or on == 0 else 3 - on
+        ref[ne] = k
+        cand[ne] = vert
+        ne += 1
+    return ne
+
+
+@njit(nogil=True)
 def _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout):  # type: ignore
     """The least G over the ray vertices on plane a's loop (``±(n_a × n_b)`` for every
     other plane b), by one angular sweep: O((P + U) log(P + U)) instead of O(P U).
@@ -471,23 +503,10 @@ def _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout):  # type: 
         ill = pn <= 4.0 * s2 * e
         d = 0.0 if ill else 1.6 * s2 * e / (pn - s2 * e) + 8.0 * _U
         if ill or d > _ILL:
-            if rigorous > 0.0:  # evaluate this vertex directly (rare)
-                for sg in (1.0, -1.0):
-                    for i in range(3):
-                        vout[i] = sg * r[i]
-                    if _in_region(vout, e, cuts, ncut):
-                        g = _ray_value(vout, e, w, Xu, cu, A, errG)
-                        best = min(best, g)
+            if rigorous > 0.0:  # evaluate these vertices directly (rare)
+                best = min(best, _ray_pair(r, e, w, Xu, cu, A, errG, cuts, ncut, vout))
             continue
-        for sg in (1.0, -1.0):
-            for i in range(3):
-                R[ne, i] = sg * r[i]
-            E[ne] = e
-            dlt[ne] = d
-            keys[ne] = _key(R[ne, ii], R[ne, jj])
-            kind[ne] = 0
-            cand[ne] = True
-            ne += 1
+        ne = _push_pair(r, e, d, ii, jj, 0, -1, True, R, E, dlt, keys, kind, ref, cand, ne)
     dmax = 0.0
     charge = 0.0  # per unit of ||r||_2, for kinks that are not swept
     gsum = 0.0  # Σ |c_k| ||g_k|| over swept kinks
@@ -515,37 +534,16 @@ def _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout):  # type: 
                 charge += abs(cu[k]) * rn / na2 * (1.0 + 8.0 * _U)
             if vert and (ill or d > _ILL):
                 if rigorous > 0.0:  # evaluate these vertices directly (rare)
-                    for sg in (1.0, -1.0):
-                        for i in range(3):
-                            vout[i] = sg * r[i]
-                        if _in_region(vout, e, cuts, ncut):
-                            g = _ray_value(vout, e, w, Xu, cu, A, errG)
-                            best = min(best, g)
+                    best = min(best, _ray_pair(r, e, w, Xu, cu, A, errG, cuts, ncut, vout))
             elif vert:  # placed, but the kink is not swept: candidates only
-                for sg in (1.0, -1.0):
-                    for i in range(3):
-                        R[ne, i] = sg * r[i]
-                    E[ne] = e
-                    dlt[ne] = d
-                    keys[ne] = _key(R[ne, ii], R[ne, jj])
-                    kind[ne] = 0
-                    cand[ne] = True
-                    ne += 1
+                ne = _push_pair(r, e, d, ii, jj, 0, k, True, R, E, dlt, keys, kind, ref, cand,
+                                ne)
             continue
         swept[k] = True
         dmax = max(dmax, d)
         gsum += abs(cu[k]) * 2.5 * (abs(x[0]) + abs(x[1]) + abs(x[2]))
         on = 1 if t > 0.0 else 2
-        for sg in (1.0, -1.0):
-            for i in range(3):
-                R[ne, i] = sg * r[i]
-            E[ne] = e
-            dlt[ne] = d
-            keys[ne] = _key(R[ne, ii], R[ne, jj])
-            kind[ne] = on if sg > 0.0 else 3 - on
-            ref[ne] = k
-            cand[ne] = vert
-            ne += 1
+        ne = _push_pair(r, e, d, ii, jj, on, k, vert, R, E, dlt, keys, kind, ref, cand, ne)
     if ne == 0:
         return best
     order = _argsort_keys(keys, ne)
