@@ -79,6 +79,7 @@ _PAT_ENV = f"{_PAT_T} -k \"certify_upper or envelope_facet or node_bound_below\"
 _HULL_UNIT = "tests/certify/test_patterns_hull.py -k arrangement_minimum"
 _HULL_SWEEP = "tests/certify/test_patterns_hull.py -k \"sweep_is_the or is_the_arrangement\""
 _HULL_NODE = "tests/certify/test_patterns_hull.py -k hull_lp_from_below"
+_LAZY = "tests/certify/test_patterns_hull.py -k \"lazy or certify_node\""
 
 
 def _numba(*cases: str) -> str:
@@ -506,6 +507,26 @@ MUTATIONS: tuple[Mutation, ...] = (
              "            if bound >= thr:\n                return HullResult(bound, cur, it)",
              "            if True:\n                return HullResult(bound, cur, it)", _HULL_NODE,
              "unit hull: a prune the walks overestimated is not priced exactly after all"),
+    Mutation("hull-full-early", f"{_PAT}/hull.py",
+             "            exact, best_val, certified, fresh = True, bound, bound, True",
+             "            exact, best_val, certified, fresh = True, bound, mval, True",
+             "tests/certify/test_patterns_hull.py -k certified_early",
+             "unit hull, full node certified early: the master's value kept as certified"),
+    Mutation("pattern-lazy-late", f"{_PAT}/search.py",
+             "            elif node.mu is not None and key >= thr:\n"
+             "                late.append(node)",
+             "            elif node.mu is not None and key >= thr:\n"
+             "                self.floor = min(self.floor, key)", _LAZY,
+             "lazy certificates: a node that reached the threshold dropped on its master's "
+             "value, not certified"),
+    Mutation("pattern-lazy-lb", f"{_PAT}/search.py",
+             "            node.lb = max(node.lb, c)",
+             "            node.lb = max(node.lb, node.key)",
+             _LAZY, "lazy certificates: a certified node takes its master's value as bound"),
+    Mutation("pattern-lazy-clip", f"{_PAT}/hull.py",
+             "    mu = np.clip(np.asarray(mu, dtype=np.float64), -mmax, mmax)",
+             "    mu = np.asarray(mu, dtype=np.float64)", _LAZY,
+             "lazy certificates: stored multipliers not clipped back into the box"),
     Mutation("pattern-orbit-region", f"{_PAT}/search.py",
              "                      and cons[k].shape == cons[unit].shape\n"
              "                      and {tuple(r) for r in cons[k]} == mine]",

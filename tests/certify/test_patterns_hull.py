@@ -29,6 +29,7 @@ if patterns_available():
     from lptrain.certify.patterns.hull import (
         applies,
         certified_dual_value,
+        certify_node,
         hull_bound,
         hull_node,
         node_ranges,
@@ -261,6 +262,38 @@ def test_in_out_rounds_reach_the_hull_lp(n, h):
         assert r.bound <= sign_risk(Xt, y, "abs", signs, c, V, 0.0, 0.0, True).min() + 1e-13
 
 
+@pytest.mark.parametrize("h,rounds", [(2, 30), (3, 30), (3, 3)])
+def test_full_node_certified_early_is_the_hull_lp_from_below(h, rounds):
+    """Two inputs, ``full``, a threshold near the convex-hull LP's value (so the walks'
+    estimate reaches it and the node is certified early, then priced exactly when that
+    falls short): the bound is the LP's value from below, below every sampled risk of the
+    node, and (enough rounds) at least a threshold 1e-3 below the LP; the mixture and
+    candidate are still returned. Few rounds (3) leave the master's value above the LP,
+    which a bound taken from it would show."""
+    rng = _seed("full-early", h, rounds)
+    D = 16
+    Xt = _data(rng, D, 2)
+    y = rng.uniform(-1, 1, D)
+    pb = _problem(Xt, y, h)
+    q = 3
+    for trial in range(4):
+        signs = np.array([1.0, -1.0] + [1.0] * (h - 2))
+        v0 = rng.uniform(-1, 1, (h, q))
+        cuts = [_cuts(rng, Xt, [0, 1, 2, 3][trial], v0[j]) for j in range(h)]
+        normals, nr = pack_cuts(cuts, q, RMAX)
+        ref = hull_lp(Xt, y, signs, cuts, 0.0, (-1.0, 1.0))
+        c, V = sample_node(rng, cuts, h, q, 2000, seeds=v0[None])
+        low = sign_risk(Xt, y, "abs", signs, c, V, 0.0, 0.0, True).min()
+        for thr in (ref - 1e-3, ref - 1e-7, ref + 1e-3):
+            r = hull_node(pb, signs, normals, nr, thr, v0[:, None, :], rounds=rounds,
+                          full=True, stab=0.5, restarts=0)
+            assert r.bound <= ref + 1e-9 and r.bound <= low + 1e-13, (trial, thr, r.bound)
+            assert r.vbar is not None and r.theta is not None and r.support is not None
+            assert r.mval >= r.bound - 1e-9
+            if rounds >= 30 and thr <= ref - 1e-3:  # converged: the prune is certified
+                assert r.bound >= thr, (trial, r.bound, thr)
+
+
 @pytest.mark.parametrize("n,h", [(1, 3), (2, 3), (1, 4)])
 def test_twin_units_are_bounded_once_and_still_the_hull_lp(n, h):
     """Units with one sign and one set of cuts (twins, listed in any order) are certified
@@ -420,6 +453,71 @@ def test_orbital_branching_brackets_the_brute_force_optimum(n, D, h, seed):
     assert runs[0].nodes < runs[1].nodes if n == 1 else runs[0].nodes <= runs[1].nodes
 
 
+def _run_low(pb, gap, nodes=20000):
+    """The search to the end, with the lower bound after every step."""
+    search = PatternSearch(pb, lambda: search.best - gap, batch=4)
+    lows = []
+    while not search.done and search.nodes < nodes:
+        search.step()
+        lows.append(search.lower_bound())
+    return search, lows
+
+
+@pytest.mark.parametrize("n,D,h,rounds,lift", [(1, 7, 3, 3, 4), (1, 7, 3, 30, 0),
+                                                (2, 5, 2, 2, 4), (2, 5, 3, 30, 1)])
+def test_lazy_certificates_keep_every_bound_below_the_optimum(n, D, h, rounds, lift):
+    """Lazy certificates (``hull_lazy``): at every step the lower bound stays below the
+    optimum over every pattern (brute force, exact LPs) — few Kelley rounds make the
+    master's value, where a lazy node waits, overstate what can be certified — and the
+    final interval contains it; the search does defer certificates, certifies some later
+    (at the threshold, or to lift the bound when ``hull_lift``), and the eager search
+    (``hull_lazy=0``) certifies every node it bounds. The share of the gap a lazy node
+    may lag its parent by is huge here, so that nearly every split node is lazy."""
+    rng = _seed("lazy", n, D, h, rounds)
+    X = rng.uniform(-1, 1, (D, n))
+    y = np.clip(0.5 * np.sin(3 * X[:, 0]) * (X[:, -1] if n == 2 else 1.0)
+                + 0.1 * rng.normal(size=D), -1, 1)
+    Xt = np.column_stack([X, np.ones(D)])
+    opt = brute_force_1d(X, y, h)
+    for lazy in (1e9, 0.0):
+        pb = _problem(Xt, y, h, hull_3d=n == 2, hull_stab=0.5 if n == 2 else 0.0,
+                      hull_rounds=rounds, hull_lazy=lazy, hull_lift=lift)
+        s, lows = _run_low(pb, 1e-4)
+        assert s.done and s.hull_calls > 0
+        assert max(lows) <= opt + 1e-9
+        assert opt - 1e-9 <= s.best <= opt + 1e-4 + 1e-9
+        if lazy:
+            assert s.deferred > 0 and (s.lifted > 0) == (lift > 0)
+            assert not any(node.mu is not None for _, _, node in s.heap)
+        else:
+            assert s.deferred == s.late == s.lifted == 0
+
+
+def test_certify_node_clips_stored_multipliers_into_the_box():
+    """certify_node takes any stored multipliers (a rounded copy, or ones outside the
+    box): it certifies their projection onto ``|μ_d| < 1/D``, which lies below the risk
+    at every sampled point of the node, and a float32 copy of μ certifies nearly as much
+    as μ."""
+    rng = _seed("certify-node")
+    D, h, q = 12, 2, 2
+    Xt = _data(rng, D, 1)
+    y = rng.uniform(-1, 1, D)
+    pb = _problem(Xt, y, h)
+    signs = np.array([1.0, -1.0])
+    cuts = [_cuts(rng, Xt, 2, np.array([0.5, 0.2])), np.zeros((0, q))]
+    normals, nr = pack_cuts(cuts, q, RMAX)
+    mu = rng.choice([-1.5, 1.5], D) / D
+    inside = np.clip(mu, -np.nextafter(1.0 / D, 0.0), np.nextafter(1.0 / D, 0.0))
+    got = certify_node(pb, signs, normals, nr, mu)
+    assert got == certify_node(pb, signs, normals, nr, inside)
+    c, V = sample_node(rng, cuts, h, q, 3000)
+    assert got <= sign_risk(Xt, y, "abs", signs, c, V).min() + 1e-12
+    small = rng.uniform(-1, 1, D) / D
+    exact = certify_node(pb, signs, normals, nr, small)
+    rounded = certify_node(pb, signs, normals, nr, small.astype(np.float32))
+    assert abs(exact - rounded) <= 1e-6
+
+
 def test_a_stop_inside_a_batch_queues_its_nodes_again_unbounded():
     """``step(stop)`` with stop true before any node starts: no node is bounded, the
     children go back to the queue with their parent's bound (the lower bound does not
@@ -436,7 +534,7 @@ def test_a_stop_inside_a_batch_queues_its_nodes_again_unbounded():
     s.step()
     assert not s.done
     lb, nodes, calls = s.lower_bound(), s.nodes, s.hull_calls
-    parents = sorted(b for b, _, _ in s.heap)[:2]
+    parents = [n.lb for _, _, n in sorted(s.heap, key=lambda e: e[:2])[:2]]
     s.step(stop=lambda: True)
     assert s.nodes == nodes and s.hull_calls == calls and s.lower_bound() == lb
     waiting = [n for _, _, n in s.heap if n.unit < 0]

@@ -258,8 +258,8 @@ def unit_min(Xt, coef, alpha, Lj, Uj, cuts, ncut, exhaustive=False
     """A lower bound of ``min over P_j of s_j Σ_d μ_d relu_α(x̃_d · v)`` (``coef = s_j μ``;
     ``Lj, Uj`` the certified ranges on P_j, ``cuts[:ncut]`` its cone normals): every vertex
     of the arrangement inside P_j, each with its rounding bounds (module docstring).
-    Returns ``(bound, v)`` with v the candidate that gave it (for q = 3 only when the
-    bound came from a box corner or edge)."""
+    Returns ``(bound, v)`` with v the candidate that gave it (a point of the box surface;
+    not always in P_j, by a rounding: check before using it)."""
     D, q = Xt.shape
     w, Xu, cu, A = _split(Xt, coef, alpha, Lj, Uj)
     nU = Xu.shape[0]
@@ -301,7 +301,9 @@ def unit_min(Xt, coef, alpha, Lj, Uj, cuts, ncut, exhaustive=False
     if not exhaustive:
         for a in range(nP):
             g = _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, _RIG, r)
-            best = min(best, g)
+            if g < best:
+                best = g
+                vbest[:] = r
     else:
         for a in range(nP):
             for b in range(a + 1, nP):
@@ -733,6 +735,10 @@ def certified_dual_value(mu: np.ndarray, y: np.ndarray, c_free: bool, clo: float
     return total - _gamma_py(len(parts) + 2) * mag - 4.0 * _U * abs(total)
 
 
+#: exact pricing rounds of a full hull_node after the walks overstated a prune
+_EXACT_ROUNDS = 4
+
+
 def _gamma_py(n: int) -> float:
     return n * _U / (1.0 - n * _U)
 
@@ -758,11 +764,11 @@ def _twins(signs: np.ndarray, normals: np.ndarray, nr: np.ndarray) -> np.ndarray
 
 
 def _certify(pb, signs: np.ndarray, mu: np.ndarray, L: np.ndarray, U: np.ndarray,
-             normals: np.ndarray, nr: np.ndarray,
-             rep: np.ndarray | None = None) -> float:  # type: ignore[no-untyped-def]
+             normals: np.ndarray, nr: np.ndarray, rep: np.ndarray | None = None,
+             verts: np.ndarray | None = None) -> float:  # type: ignore[no-untyped-def]
     """The certified ``L(μ)`` of a node: every unit's minimum by :func:`unit_min` (once
-    per set of twins ``rep``, :func:`_twins`); -inf when it is NaN (an overflow
-    somewhere: nothing is claimed)."""
+    per set of twins ``rep``, :func:`_twins`; its minimizers into ``verts`` (h, q) when
+    given); -inf when it is NaN (an overflow somewhere: nothing is claimed)."""
     h = signs.shape[0]
     rep = np.arange(h) if rep is None else rep
     bounds = np.empty(h)
@@ -770,7 +776,10 @@ def _certify(pb, signs: np.ndarray, mu: np.ndarray, L: np.ndarray, U: np.ndarray
         if rep[j] != j:
             bounds[j] = bounds[rep[j]]  # the same region and sign: the same minimum
             continue
-        bounds[j], _ = unit_min(pb.Xt, signs[j] * mu, pb.alpha, L[j], U[j], normals[j], nr[j])
+        bounds[j], v = unit_min(pb.Xt, signs[j] * mu, pb.alpha, L[j], U[j], normals[j],
+                                nr[j])
+        if verts is not None:
+            verts[j] = v
     bound = certified_dual_value(mu, pb.y, pb.c_free, pb.c_lo, pb.c_hi, pb.c_fixed, bounds)
     return bound if bound == bound else -np.inf
 
@@ -795,6 +804,13 @@ class HullResult:
     #: the last minimizer and the (up to 8) heaviest vertices of every unit's mixture
     #: (h, k, q; NaN rows pad): where a child's Kelley starts
     support: np.ndarray | None = None
+    #: ``defer``: the best multipliers, when the certificate was left for later
+    #: (:func:`certify_node` gives it), and the master's last value (an upper bound of
+    #: every certifiable value of the node)
+    mu: np.ndarray | None = None
+    mval: float = np.inf
+    #: the best value of ``L`` the rounds saw (an estimate: walks price from above)
+    est: float = -np.inf
 
 
 def hull_bound(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: float,
@@ -811,12 +827,18 @@ def hull_bound(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: 
 def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: float,
               starts: np.ndarray, *, rounds: int = 30, sweeps: int = 3,
               full: bool = False, floor: float = -np.inf, restarts: int = -1,
-              stab: float = 0.0) -> HullResult:  # type: ignore[no-untyped-def]
+              stab: float = 0.0, defer: float = -1.0
+              ) -> HullResult:  # type: ignore[no-untyped-def]
     """:func:`hull_bound` with the master's primal: with ``full`` Kelley runs to
     convergence whatever ``thr`` says, the bound is certified (unless the master's value,
     an upper bound of every certifiable value, is at most ``floor``: a bound the caller
     already has, e.g. the parent's), and the result carries the mixture, the branching
-    pair and the candidate network (the search then needs no relaxation for this node)."""
+    pair and the candidate network (the search then needs no relaxation for this node).
+    With ``defer >= 0`` too, a node that has a branching pair, whose master's value is
+    below ``thr`` (it will be split whatever its certificate says) and at most ``defer``
+    above ``floor`` (so the certificate could raise the caller's bound by at most that
+    much) is not certified: the result carries the multipliers instead (``mu``), for
+    :func:`certify_node` later."""
     from lptrain.solver.highs import CuttingPlaneLP
 
     Xt, y = pb.Xt, pb.y
@@ -886,7 +908,14 @@ def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: f
                 got = True
         return got
 
-    for it in range(1, rounds + 1):
+    # full (q = 3): a prune the walks overstated is priced exactly for this many rounds
+    # (from the certificate's own minimizers, where the walks missed), then the walks
+    # go on; the rounds grow by as many
+    extra = _EXACT_ROUNDS if full and q == 3 else 0
+    tried = False  # certified early once (a prune the walks said)
+    exact_end = rounds  # the last round priced exactly
+    fresh = False  # ``certified`` is the certificate of the current best μ
+    for it in range(1, rounds + extra + 1):
         x, mval = master.solve()
         if mval < thr and not full:
             return HullResult(certified, cur, it)
@@ -924,29 +953,41 @@ def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: f
                 add(j, vj[None, :])
                 added = True
         if val > best_val:
-            best_val, best_mu = val, mu.copy()
-        prune = best_val >= thr + 1e-9 * max(1.0, abs(thr)) and not full
-        if prune and not exact and q == 3 and it < rounds:
+            best_val, best_mu, fresh = val, mu.copy(), False
+        enough = best_val >= thr + 1e-9 * max(1.0, abs(thr))
+        if enough and not exact and not tried and q == 3 and (it < rounds or full):
             # a walk's value only estimates p_j from above, so best_val may overstate
-            # L(μ): certify now; when it falls short, price exactly for the rest
+            # L(μ): certify now; when it falls short, price exactly for the rest (full:
+            # a few rounds), starting from the certificate's minimizers
             assert best_mu is not None  # set by this round at the latest
-            bound = _certify(pb, signs, best_mu, L, U, normals, nr,
-                             _twins(signs, normals, nr))
-            if bound >= thr:
+            tried = True
+            rep = _twins(signs, normals, nr)
+            vs = np.zeros((h, q))
+            bound = _certify(pb, signs, best_mu, L, U, normals, nr, rep, vs)
+            if bound >= thr and not full:
                 return HullResult(bound, cur, it)
-            exact, best_val, certified = True, bound, bound
+            exact, best_val, certified, fresh = True, bound, bound, True
+            if bound >= thr:
+                break  # full: pruned (the mixture below is still the caller's)
+            for j in range(h):  # the minimizers that lie in their regions, as rows
+                v = vs[rep[j]]
+                if np.all(np.abs(v) <= 1.0) and np.all(normals[j, : nr[j]] @ v >= 0.0):
+                    add(j, v[None, :])
+                    cur[j] = v
+            exact_end = it + extra if full else rounds
             continue
         # enough to prune (certify now), converged, or nothing new to add
-        if prune or not added or mval - best_val <= 1e-6 * max(1.0, abs(mval)):
+        if (enough and (exact or not full)) or not added or it >= rounds + tried * extra:
+            break
+        if exact and full and it >= exact_end:
+            exact = False  # the walks again, for the rest of the rounds
+        if mval - best_val <= 1e-6 * max(1.0, abs(mval)):
             break
     if best_mu is None or (best_val < thr and not full):
         return HullResult(certified, cur, it)
-    if full and mval <= floor:  # the certificate cannot beat what the caller has
-        bound = -np.inf
-    else:
+    if not full:
         # twins (same sign, same cuts: the same p_j) are certified once
         bound = _certify(pb, signs, best_mu, L, U, normals, nr, _twins(signs, normals, nr))
-    if not full:
         return HullResult(max(bound, certified), cur, it)
     # the master's primal: a convex mixture of vertices per unit (the origin's weight is
     # the dual of π_j <= 0); its mean, and where it is not one unit (Jensen gap of relu)
@@ -986,7 +1027,33 @@ def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: f
     sup = np.full((h, kmax, q), np.nan)
     for j, v in enumerate(support):
         sup[j, : v.shape[0]] = v
-    return HullResult(bound, cur, it, vbar, unit, point, theta, value, sup)
+    if certified >= thr or fresh:  # pruned, or certified at the best μ already
+        return HullResult(certified, cur, it, vbar, unit, point, theta, value, sup,
+                          mval=mval, est=best_val)
+    if mval <= floor:  # the certificate cannot beat what the caller has
+        return HullResult(certified, cur, it, vbar, unit, point, theta, value, sup,
+                          mval=mval, est=best_val)
+    if (0.0 <= defer and mval < thr and mval - floor <= defer and unit >= 0
+            and certified == -np.inf):  # split whatever it says, and little to gain: later
+        return HullResult(-np.inf, cur, it, vbar, unit, point, theta, value, sup,
+                          best_mu, mval, best_val)
+    bound = max(certified, _certify(pb, signs, best_mu, L, U, normals, nr,
+                                    _twins(signs, normals, nr)))
+    return HullResult(bound, cur, it, vbar, unit, point, theta, value, sup, mval=mval,
+                      est=best_val)
+
+
+def certify_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray,
+                 mu: np.ndarray) -> float:  # type: ignore[no-untyped-def]
+    """The certified ``L(μ)`` of a node at any multipliers ``mu`` (D,): they are clipped
+    into the box ``|μ_d| < 1/D`` first, so a stored, rounded copy is as valid as the
+    original (every μ of the box gives a lower bound)."""
+    D = pb.Xt.shape[0]
+    mmax = float(np.nextafter(1.0 / D, 0.0))
+    mu = np.clip(np.asarray(mu, dtype=np.float64), -mmax, mmax)
+    mu[np.abs(mu) < 2.0**-900] = 0.0
+    L, U = node_ranges(pb.Xt, normals, nr)
+    return _certify(pb, signs, mu, L, U, normals, nr, _twins(signs, normals, nr))
 
 
 @njit(nogil=True)

@@ -26,6 +26,15 @@ of a root *or a permutation of it* lies in such a node — and the lower bound i
 statement about the minimum. The relaxation's bias ordering would contradict those swaps,
 so with orbital branching the nodes the relaxation decides are bounded without it.
 
+**Lazy certificates** (the hull-only search, ``PatternProblem.hull_lazy``): a node whose
+master's value is below the threshold is split whatever its certificate says, so it may
+be left uncertified. Its bound is then its parent's (its region is a subset of the
+parent's, so that bound holds for it) and the queue orders it by its master's value (a
+``key``, never used as a bound); it keeps its multipliers and is certified at them when
+it reaches the threshold unsplit (then dropped only if the certificate reaches it too),
+or to raise the reported bound. The invariant and the lower bound speak of bounds, not
+keys.
+
 Every bounded node also yields a candidate (the relaxation's solution, a network), whose
 true risk is an upper bound; the best candidates are improved by solving the exact convex
 problem of their activation pattern (a node with every sign fixed is exact).
@@ -44,11 +53,15 @@ import numpy as np
 
 from lptrain.certify.patterns.cones import QMAX, RMAX
 from lptrain.certify.patterns.hull import applies as hull_applies
-from lptrain.certify.patterns.hull import hull_bound, hull_node, region_facets
+from lptrain.certify.patterns.hull import certify_node, hull_bound, hull_node, region_facets
 from lptrain.certify.patterns.relaxation import EXACT, INFEASIBLE, PRUNED, bound_nodes
 from lptrain.certify.patterns.signform import LOSS_CODES, SignForm
 
 __all__ = ["PatternProblem", "PatternSearch"]
+
+#: the lazy nodes' stored multipliers take at most this much memory (then nodes are
+#: certified when bounded, as without ``hull_lazy``)
+_MU_BYTES = 1 << 28
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,17 @@ class PatternProblem:
     #: that of other units of its sign gives the children "this unit active" and "all of
     #: them inactive" (module docstring); the relaxation's bias ordering is then dropped
     orbits: bool = True
+    #: lazy certificates in the hull-only search: a node whose master's value is below
+    #: the threshold is split whatever its certificate says, so when that value is at
+    #: most this share of the target gap above its parent's bound it is not certified
+    #: when bounded; it keeps its parent's bound, waits in the queue at its master's
+    #: value, and is certified only if it reaches the threshold before it is split (to
+    #: drop it) or to raise the reported lower bound (``hull_lift``); 0 turns it off
+    #: (``from_signform`` sets 0.5 for two inputs and three or more units)
+    hull_lazy: float = 0.0
+    #: after each batch, certify up to this many waiting nodes with the least bounds, when
+    #: they hold the lower bound down (the reported bound then keeps up with the search)
+    hull_lift: int = 4
 
     @classmethod
     def from_signform(cls, sf: SignForm, loss: str, X: np.ndarray, Y: np.ndarray
@@ -103,7 +127,8 @@ class PatternProblem:
         return cls(np.ascontiguousarray(Xt, dtype=np.float64),
                    np.ascontiguousarray(Y[:, 0], dtype=np.float64), LOSS_CODES[loss],
                    sf.alpha, sf.h, sf.c_index >= 0, -1.0, 1.0, sf.c_fixed, sf.lam,
-                   hull_3d=three, hull_stab=0.5 if three else 0.0)
+                   hull_3d=three, hull_stab=0.5 if three else 0.0,
+                   hull_lazy=0.5 if three else 0.0)
 
     @property
     def q(self) -> int:
@@ -129,6 +154,12 @@ class _Node:
     #: the units the "inactive" child cuts: ``unit`` and the units interchangeable with it
     #: (same sign, same cuts); empty means ``(unit,)``
     orbit: tuple[int, ...] = ()
+    #: a lazy node's multipliers, not yet certified (``PatternProblem.hull_lazy``; stored
+    #: rounded to float32, which certify_node clips back into the box): ``lb`` is then
+    #: the parent's bound and ``key`` the master's value
+    mu: np.ndarray | None = None
+    #: where it waits in the queue (best first): its bound, or a lazy node's master value
+    key: float = -np.inf
 
 
 class PatternSearch:
@@ -184,6 +215,11 @@ class PatternSearch:
         self.iterations = 0
         self.hull_calls = 0
         self.hull_pruned = 0
+        self.deferred = 0  # lazy nodes (certificate left for later)
+        self.late = 0  # lazy nodes certified when they reached the threshold
+        self.lifted = 0  # lazy nodes certified to raise the lower bound
+        self._mu_bytes = 0
+        self._least: float | None = None
         self._started = False
         #: the two best candidates of the last batch (θ, value, signs), for polishing
         self.last_candidates: list[tuple[np.ndarray, float, np.ndarray]] = []
@@ -197,10 +233,11 @@ class PatternSearch:
     def lower_bound(self) -> float:
         """A lower bound of the sign-form minimum (valid at any moment); never below 0,
         since every loss and regularizer the search takes is nonnegative."""
-        least = self.heap[0][0] if self.heap else np.inf
         if not self._started:
             return -np.inf
-        return max(0.0, float(min(self.best, self.floor, least)))
+        if self._least is None:  # the queue moved: its least bound (not its least key)
+            self._least = min((n.lb for _, _, n in self.heap), default=np.inf)
+        return max(0.0, float(min(self.best, self.floor, self._least)))
 
     @property
     def done(self) -> bool:
@@ -232,30 +269,100 @@ class PatternSearch:
             self._started = True
             empty = tuple(np.zeros((0, q)) for _ in range(h))
             none = np.zeros(self.p)
-            self._bound([(-np.inf, r, empty, none, -np.inf, None)
+            self._bound([(-np.inf, r, empty, none, -np.inf, None, -np.inf)
                          for r in range(len(self.roots))])
+            self._lift()
             return
         thr = self.threshold()
         items: list[tuple[Any, ...]] = []
-        while self.heap and len(items) < 2 * self.batch:
-            lb, _, node = heapq.heappop(self.heap)
-            if lb >= thr:
-                self.floor = min(self.floor, lb)
-                continue
-            if node.unit < 0:  # queued unbounded by a stop: bound it now
-                items.append((lb, node.root, node.cons, node.g, node.const, node.hull_v))
-                continue
-            xd = self.problem.Xt[node.point]
-            for sgn in (1.0, -1.0):
-                cons = list(node.cons)
-                # orbital branching: "unit active" for one unit of the orbit (any unit
-                # active there can be swapped into it), "inactive" for all of them
-                for j in (node.unit,) if sgn > 0 or not node.orbit else node.orbit:
-                    cons[j] = np.vstack([cons[j], sgn * xd[None, :]])
-                items.append((lb, node.root, tuple(cons), node.g, node.const, node.hull_v))
+        late: list[_Node] = []  # lazy nodes that reached the threshold: certify them
+        while self.heap and len(items) + 2 * len(late) < 2 * self.batch:
+            key, _, node = self._pop()
+            if node.lb >= thr:
+                self.floor = min(self.floor, node.lb)
+            elif node.mu is not None and key >= thr:
+                late.append(node)
+            else:
+                items.extend(self._children(node))
+        if late:
+            self.late += len(late)
+            thr = self.threshold()
+            for node in self._certify_lazy(late):
+                if node.lb >= thr:
+                    self.hull_pruned += 1
+                    self.floor = min(self.floor, node.lb)
+                else:
+                    items.extend(self._children(node))
         self.rounds += 1
         if items:
             self._bound(items, stop)
+        if stop is None or not stop():
+            self._lift()
+
+    def _children(self, node: _Node) -> list[tuple[Any, ...]]:
+        """The items that bound a node's two children (the node itself when it was queued
+        unbounded by a stop)."""
+        if node.unit < 0:  # queued unbounded by a stop: bound it now
+            return [(node.lb, node.root, node.cons, node.g, node.const, node.hull_v,
+                     node.key)]
+        xd = self.problem.Xt[node.point]
+        out = []
+        for sgn in (1.0, -1.0):
+            cons = list(node.cons)
+            # orbital branching: "unit active" for one unit of the orbit (any unit
+            # active there can be swapped into it), "inactive" for all of them
+            for j in (node.unit,) if sgn > 0 or not node.orbit else node.orbit:
+                cons[j] = np.vstack([cons[j], sgn * xd[None, :]])
+            out.append((node.lb, node.root, tuple(cons), node.g, node.const, node.hull_v,
+                        node.key))
+        return out
+
+    def _push(self, node: _Node, key: float) -> None:
+        node.key = key
+        heapq.heappush(self.heap, (key, next(self._count), node))
+        if node.mu is not None:
+            self._mu_bytes += node.mu.nbytes
+        self._least = None
+
+    def _pop(self) -> tuple[float, int, _Node]:
+        entry = heapq.heappop(self.heap)
+        if entry[2].mu is not None:
+            self._mu_bytes -= entry[2].mu.nbytes
+        self._least = None
+        return entry
+
+    def _certify_lazy(self, nodes: list[_Node]) -> list[_Node]:
+        """Certify lazy nodes at their stored multipliers (on threads); their bounds rise
+        to the certificate (never fall) and they are lazy no more."""
+        pb = self.problem
+
+        def one(node: _Node) -> float:
+            assert node.mu is not None
+            normals, nr = _pack(node.cons, pb.q)
+            return certify_node(pb, self.roots[node.root], normals, nr, node.mu)
+
+        certs = list(_pool().map(one, nodes)) if len(nodes) > 1 else [one(nodes[0])]
+        for node, c in zip(nodes, certs, strict=True):
+            node.lb = max(node.lb, c)
+            node.mu = None
+        return nodes
+
+    def _lift(self) -> None:
+        """Certify up to ``hull_lift`` lazy nodes with the least bounds, when they are
+        below every certified node's (so the reported lower bound is theirs)."""
+        k = self.problem.hull_lift
+        if k <= 0 or self._mu_bytes == 0:
+            return
+        cert = min((n.lb for _, _, n in self.heap if n.mu is None), default=np.inf)
+        cert = min(cert, self.floor, self.best)
+        waiting = [n for _, _, n in self.heap if n.mu is not None and n.lb < cert]
+        if not waiting:
+            return
+        low = heapq.nsmallest(k, waiting, key=lambda n: n.lb)
+        self._mu_bytes -= sum(n.mu.nbytes for n in low if n.mu is not None)
+        self._certify_lazy(low)  # they stay queued, at their keys
+        self.lifted += len(low)
+        self._least = None
 
     def _bound(self, items: list[tuple[Any, ...]], stop: Any = None) -> None:
         pb = self.problem
@@ -267,7 +374,7 @@ class PatternSearch:
         usable = np.ones((B, h), dtype=bool)
         parent_g = np.zeros((B, self.p))
         parent_c = np.full(B, -np.inf)
-        for b, (_, root, cons, pg, pc, _) in enumerate(items):
+        for b, (_, root, cons, pg, pc, _, _) in enumerate(items):
             parent_g[b] = pg
             parent_c[b] = pc
             signs[b] = self.roots[root]
@@ -323,7 +430,7 @@ class PatternSearch:
             key=lambda t: t[1])[:2]
         thr = self.threshold()
         off = 1 if pb.c_free else 0
-        for b, (parent_lb, root, cons, _, _, _) in enumerate(items):
+        for b, (parent_lb, root, cons, _, _, _, _) in enumerate(items):
             if status[b] == INFEASIBLE:
                 continue
             if status[b] == PRUNED:
@@ -346,7 +453,7 @@ class PatternSearch:
                          if cons[j].shape[0] <= RMAX else cons[j] for j in range(h))
             node = _Node(bound, root, kept, int(bj[b]), int(bd[b]), g_node[b].copy(),
                          float(c_node[b]), hull_v)
-            heapq.heappush(self.heap, (bound, next(self._count), node))
+            self._push(node, bound)
 
     def _use_hull(self) -> bool:
         pb = self.problem
@@ -369,6 +476,11 @@ class PatternSearch:
         B = len(items)
         done = np.zeros(B, dtype=bool)
         corners = _start_points(q)
+        # lazy: only where the certificate would raise the parent's bound by at most a
+        # share of the target gap (the reported bound lags by no more than that)
+        gap = self.best - thr if np.isfinite(self.best) and np.isfinite(thr) else 0.0
+        defer = (pb.hull_lazy * max(gap, 0.0)
+                 if pb.hull_lazy > 0.0 and self._mu_bytes < _MU_BYTES else -1.0)
 
         def one(b: int) -> Any:
             if stop is not None and stop():
@@ -380,17 +492,17 @@ class PatternSearch:
                 starts = np.concatenate([hv, starts], axis=1)
             return hull_node(pb, signs[b], normals[b], nr[b], thr, starts,
                              rounds=pb.hull_rounds, full=True, floor=items[b][0],
-                             restarts=pb.hull_restarts, stab=pb.hull_stab)
+                             restarts=pb.hull_restarts, stab=pb.hull_stab, defer=defer)
 
         workers = min(B, max(os.cpu_count() or 1, 1))
         results = list(_pool().map(one, range(B))) if workers > 1 else [one(b) for b in range(B)]
         cands: list[tuple[np.ndarray, float, np.ndarray]] = []
-        for b, (parent_lb, root, cons, _, _, _) in enumerate(items):
+        for b, (parent_lb, root, cons, _, _, _, _) in enumerate(items):
             r = results[b]
             if r is None:  # stopped before it started: open again, the parent's bound
                 node = _Node(parent_lb, root, cons, -1, -1, items[b][3], items[b][4],
                              items[b][5])
-                heapq.heappush(self.heap, (parent_lb, next(self._count), node))
+                self._push(node, max(parent_lb, items[b][6]))
                 done[b] = True
                 continue
             self.hull_calls += 1
@@ -420,9 +532,12 @@ class PatternSearch:
             kept = tuple(cons[j][facets[j, : cons[j].shape[0]]] if cons[j].shape[0] <= RMAX
                          else cons[j] for j in range(h))
             orbit = _orbit(kept, signs[b], r.unit) if self._orbital() else ()
+            lazy = r.mu is not None and bound < thr
             node = _Node(bound, root, kept, r.unit, r.point, np.zeros(self.p), -np.inf,
-                         r.support if r.support is not None else r.verts.copy(), orbit)
-            heapq.heappush(self.heap, (bound, next(self._count), node))
+                         r.support if r.support is not None else r.verts.copy(), orbit,
+                         r.mu.astype(np.float32) if lazy else None)
+            self.deferred += lazy
+            self._push(node, max(bound, r.mval) if lazy else bound)
             done[b] = True
         cands.sort(key=lambda t: t[1])
         self.last_candidates = cands[:2]
@@ -447,6 +562,19 @@ def _orbit(cons: tuple[np.ndarray, ...], signs: np.ndarray, unit: int) -> tuple[
                       and cons[k].shape == cons[unit].shape
                       and {tuple(r) for r in cons[k]} == mine]
     return tuple(orbit) if len(orbit) > 1 else ()
+
+
+def _pack(cons: tuple[np.ndarray, ...], q: int) -> tuple[np.ndarray, np.ndarray]:
+    """A node's cuts as ``normals`` (h, RMAX, q) and counts ``nr`` (h,) (the last RMAX
+    cuts of a unit that has more: a larger region, so still a lower bound)."""
+    h = len(cons)
+    normals = np.zeros((h, RMAX, q))
+    nr = np.zeros(h, dtype=np.int64)
+    for j, c in enumerate(cons):
+        c = c[-RMAX:]
+        nr[j] = c.shape[0]
+        normals[j, : c.shape[0]] = c
+    return normals, nr
 
 
 def _start_points(q: int) -> np.ndarray:
