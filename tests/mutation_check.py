@@ -79,7 +79,7 @@ _PAT_ENV = f"{_PAT_T} -k \"certify_upper or envelope_facet or node_bound_below\"
 _HULL_UNIT = "tests/certify/test_patterns_hull.py -k arrangement_minimum"
 _HULL_SWEEP = "tests/certify/test_patterns_hull.py -k \"sweep_is_the or is_the_arrangement\""
 _HULL_NODE = "tests/certify/test_patterns_hull.py -k hull_lp_from_below"
-_LAZY = "tests/certify/test_patterns_hull.py -k \"lazy or certify_node\""
+_HULL_LAZY = "tests/certify/test_patterns_hull.py -k \"lazy or certify_node\""
 
 
 def _numba(*cases: str) -> str:
@@ -449,8 +449,8 @@ MUTATIONS: tuple[Mutation, ...] = (
              "chi * (smu + es))", _HULL_NODE,
              "unit hull: the output bias's term of the dual taken at its largest"),
     Mutation("hull-multiplier-box", f"{_PAT}/hull.py",
-             "    mmax = float(np.nextafter(1.0 / D, 0.0))",
-             "    mmax = float(np.nextafter(2.0 / D, 0.0))", _HULL_NODE,
+             "    mmax = float(np.nextafter(1.0 / D, 0.0))\n    nc = D + h",
+             "    mmax = float(np.nextafter(2.0 / D, 0.0))\n    nc = D + h", _HULL_NODE,
              "unit hull: multipliers up to 2/D (|f - y|/D >= μ(f - y) fails)"),
     Mutation("hull-underflow", f"{_PAT}/hull.py", "_TINY = 2.0**-1000", "_TINY = 0.0",
              "tests/certify/test_patterns_hull.py -k rounding_level",
@@ -481,8 +481,8 @@ MUTATIONS: tuple[Mutation, ...] = (
              "tests/certify/test_patterns_seeds.py",
              "Adam's seeds: a value below the true risk of their point"),
     Mutation("pattern-lb-clamp", f"{_PAT}/search.py",
-             "        return max(0.0, float(min(self.best, self.floor, least)))",
-             "        return max(0.005, float(min(self.best, self.floor, least)))",
+             "        return max(0.0, float(min(self.best, self.floor, self._least)))",
+             "        return max(0.005, float(min(self.best, self.floor, self._least)))",
              "tests/certify/test_patterns_seeds.py -k planted",
              "the pattern search's lower bound clamped above 0 (the loss is only >= 0)"),
     Mutation("pattern-stop-requeue", f"{_PAT}/search.py",
@@ -504,8 +504,10 @@ MUTATIONS: tuple[Mutation, ...] = (
              "tests/certify/test_patterns_hull.py -k \"radix or arrangement_minimum\"",
              "the sweep's radix sort skips a byte most keys (not all) share"),
     Mutation("hull-prune-recheck", f"{_PAT}/hull.py",
-             "            if bound >= thr:\n                return HullResult(bound, cur, it)",
-             "            if True:\n                return HullResult(bound, cur, it)", _HULL_NODE,
+             "            if bound >= thr and not full:\n"
+             "                return HullResult(bound, cur, it)",
+             "            if not full:\n                return HullResult(bound, cur, it)",
+             _HULL_NODE,
              "unit hull: a prune the walks overestimated is not priced exactly after all"),
     Mutation("hull-full-early", f"{_PAT}/hull.py",
              "            exact, best_val, certified, fresh = True, bound, bound, True",
@@ -516,16 +518,16 @@ MUTATIONS: tuple[Mutation, ...] = (
              "            elif node.mu is not None and key >= thr:\n"
              "                late.append(node)",
              "            elif node.mu is not None and key >= thr:\n"
-             "                self.floor = min(self.floor, key)", _LAZY,
+             "                self.floor = min(self.floor, key)", _HULL_LAZY,
              "lazy certificates: a node that reached the threshold dropped on its master's "
              "value, not certified"),
     Mutation("pattern-lazy-lb", f"{_PAT}/search.py",
              "            node.lb = max(node.lb, c)",
              "            node.lb = max(node.lb, node.key)",
-             _LAZY, "lazy certificates: a certified node takes its master's value as bound"),
+             _HULL_LAZY, "lazy certificates: a certified node takes its master's value as bound"),
     Mutation("pattern-lazy-clip", f"{_PAT}/hull.py",
              "    mu = np.clip(np.asarray(mu, dtype=np.float64), -mmax, mmax)",
-             "    mu = np.asarray(mu, dtype=np.float64)", _LAZY,
+             "    mu = np.asarray(mu, dtype=np.float64)", _HULL_LAZY,
              "lazy certificates: stored multipliers not clipped back into the box"),
     Mutation("pattern-orbit-region", f"{_PAT}/search.py",
              "                      and cons[k].shape == cons[unit].shape\n"
@@ -558,11 +560,13 @@ MUTATIONS: tuple[Mutation, ...] = (
              "    val = const + 0.05\n", _PAT_NODE,
              "a child's bound from its parent's affine minorant raised"),
     Mutation("pattern-child-dropped", f"{_PAT}/search.py",
-             "            for sgn in (1.0, -1.0):", "            for sgn in (1.0,):",
+             "        for sgn in (1.0, -1.0):", "        for sgn in (1.0,):",
              f"{_PAT_T} -k \"brute_force or weight_decay\"",
              "branching keeps one side of the hyperplane only"),
     Mutation("pattern-pruned-floor", f"{_PAT}/search.py",
-             "                self.floor = min(self.floor, lb)\n", "                pass\n",
+             "                self.floor = min(self.floor, node.lb)\n"
+             "            elif node.mu",
+             "                pass\n            elif node.mu",
              f"{_PAT_T} -k \"brute_force or weight_decay or dropped_at_the_threshold\"",
              "nodes pruned against the threshold do not lower the floor"),
 )

@@ -453,13 +453,27 @@ def test_orbital_branching_brackets_the_brute_force_optimum(n, D, h, seed):
     assert runs[0].nodes < runs[1].nodes if n == 1 else runs[0].nodes <= runs[1].nodes
 
 
+def _node_hull_lp(search, node):
+    """The convex-hull LP of an open node (scipy; an upper limit of every bound that can
+    be certified there, and at most its parent's: the region is a subset)."""
+    pb = search.problem
+    return hull_lp(pb.Xt, pb.y, search.roots[node.root], list(node.cons))
+
+
 def _run_low(pb, gap, nodes=20000):
-    """The search to the end, with the lower bound after every step."""
+    """The search to the end, with the lower bound after every step; every open node's
+    bound is checked against the node's hull LP after every step (so a bound too high on
+    one node shows even where the lower bound, capped by the best value, cannot)."""
     search = PatternSearch(pb, lambda: search.best - gap, batch=4)
     lows = []
+    seen: dict[int, float] = {}
     while not search.done and search.nodes < nodes:
         search.step()
         lows.append(search.lower_bound())
+        for _, _, node in search.heap:
+            if seen.get(id(node)) != node.lb:
+                seen[id(node)] = node.lb
+                assert node.lb <= _node_hull_lp(search, node) + 1e-9, (node.lb, node.key)
     return search, lows
 
 
@@ -491,6 +505,37 @@ def test_lazy_certificates_keep_every_bound_below_the_optimum(n, D, h, rounds, l
             assert not any(node.mu is not None for _, _, node in s.heap)
         else:
             assert s.deferred == s.late == s.lifted == 0
+
+
+@pytest.mark.parametrize("n,D,h", [(1, 7, 3), (2, 5, 2)])
+def test_a_lazy_node_at_the_threshold_is_certified_before_it_is_dropped(n, D, h):
+    """A lazy node whose master's value (its queue key; two Kelley rounds, so above the
+    node's hull LP) reaches the threshold is certified at its stored multipliers before
+    anything is decided: its bound rises to the certificate, which stays below the hull
+    LP, so below the threshold, and the node is split rather than dropped."""
+    rng = _seed("lazy", n, D, h, 2)
+    X = rng.uniform(-1, 1, (D, n))
+    y = np.clip(0.5 * np.sin(3 * X[:, 0]) * (X[:, -1] if n == 2 else 1.0)
+                + 0.1 * rng.normal(size=D), -1, 1)
+    Xt = np.column_stack([X, np.ones(D)])
+    pb = _problem(Xt, y, h, hull_3d=n == 2, hull_stab=0.5 if n == 2 else 0.0,
+                  hull_rounds=2, hull_lazy=1e9, hull_lift=0)
+    s = PatternSearch(pb, lambda: s.best - 1e-4, batch=4)
+    target = None
+    while target is None and not s.done:
+        s.step()
+        over = [(node.key - ref, node) for _, _, node in s.heap if node.mu is not None
+                for ref in [_node_hull_lp(s, node)] if node.key > ref + 1e-6]
+        target = max(over, key=lambda t: t[0])[1] if over else None
+    assert target is not None, "no lazy node above its hull LP: the instance is too easy"
+    ref, thr = _node_hull_lp(s, target), target.key
+    alone = PatternSearch(pb, lambda: thr, batch=4)
+    alone._started = True
+    alone._push(target, target.key)
+    alone.step()
+    assert alone.late == 1 and target.mu is None
+    assert target.lb <= ref + 1e-9 < thr
+    assert alone.hull_calls == 2, alone.hull_calls  # its two children, bounded
 
 
 def test_certify_node_clips_stored_multipliers_into_the_box():
