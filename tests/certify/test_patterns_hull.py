@@ -374,6 +374,22 @@ def test_applies_only_where_it_is_proven():
 
 # ----- the search end to end --------------------------------------------------------------
 
+def _sine(rng, n, D):
+    """The search tests' data: ``0.5 sin(3 x_1)`` (times ``x_2`` for two inputs) plus
+    noise, clipped to [-1, 1]; returns ``X``, ``X̃ = [X, 1]`` and ``y``."""
+    X = rng.uniform(-1, 1, (D, n))
+    y = np.clip(0.5 * np.sin(3 * X[:, 0]) * (X[:, -1] if n == 2 else 1.0)
+                + 0.1 * rng.normal(size=D), -1, 1)
+    return X, np.column_stack([X, np.ones(D)]), y
+
+
+def _hull_search(Xt, y, h, **kw):
+    """The hull-only search's problem; two inputs take the 3-D hull with in-out rounds
+    (as ``from_signform`` sets them)."""
+    two = Xt.shape[1] == 3
+    return _problem(Xt, y, h, hull_3d=two, hull_stab=0.5 if two else 0.0, **kw)
+
+
 def _run(pb, gap, nodes=4000):
     search = PatternSearch(pb, lambda: search.best - gap)
     while not search.done and search.nodes < nodes:
@@ -387,9 +403,7 @@ def test_search_with_the_hull_bound_brackets_the_brute_force_optimum(seed, D, h)
     it alone), the final interval contains the optimum over every pattern (brute force,
     exact LPs), and the search without it agrees."""
     rng = _seed("search", seed)
-    X = rng.uniform(-1, 1, (D, 1))
-    y = np.clip(0.5 * np.sin(3 * X[:, 0]) + 0.1 * rng.normal(size=D), -1, 1)
-    Xt = np.column_stack([X, np.ones(D)])
+    X, Xt, y = _sine(rng, 1, D)
     opt = brute_force_1d(X, y, h)
     on = _run(_problem(Xt, y, h), 1e-4)
     off = _run(_problem(Xt, y, h, hull_rounds=0), 1e-4)
@@ -437,13 +451,9 @@ def test_orbital_branching_brackets_the_brute_force_optimum(n, D, h, seed):
     hull-only search's final interval contains the optimum over every pattern (brute
     force, exact LPs), and with it the search bounds fewer nodes (no more in 2-D)."""
     rng = _seed("orbits", n, D, h, seed)
-    X = rng.uniform(-1, 1, (D, n))
-    y = np.clip(0.5 * np.sin(3 * X[:, 0]) * (X[:, -1] if n == 2 else 1.0)
-                + 0.1 * rng.normal(size=D), -1, 1)
-    Xt = np.column_stack([X, np.ones(D)])
+    X, Xt, y = _sine(rng, n, D)
     opt = brute_force_1d(X, y, h)
-    runs = [_run(_problem(Xt, y, h, hull_3d=n == 2, hull_stab=0.5 if n == 2 else 0.0,
-                          orbits=o), 1e-4, nodes=20000) for o in (True, False)]
+    runs = [_run(_hull_search(Xt, y, h, orbits=o), 1e-4, nodes=20000) for o in (True, False)]
     for s in runs:
         assert s.done and s.hull_calls > 0
         assert s.lower_bound() <= opt + 1e-9
@@ -488,14 +498,10 @@ def test_lazy_certificates_keep_every_bound_below_the_optimum(n, D, h, rounds, l
     (``hull_lazy=0``) certifies every node it bounds. The share of the gap a lazy node
     may lag its parent by is huge here, so that nearly every split node is lazy."""
     rng = _seed("lazy", n, D, h, rounds)
-    X = rng.uniform(-1, 1, (D, n))
-    y = np.clip(0.5 * np.sin(3 * X[:, 0]) * (X[:, -1] if n == 2 else 1.0)
-                + 0.1 * rng.normal(size=D), -1, 1)
-    Xt = np.column_stack([X, np.ones(D)])
+    X, Xt, y = _sine(rng, n, D)
     opt = brute_force_1d(X, y, h)
     for lazy in (1e9, 0.0):
-        pb = _problem(Xt, y, h, hull_3d=n == 2, hull_stab=0.5 if n == 2 else 0.0,
-                      hull_rounds=rounds, hull_lazy=lazy, hull_lift=lift)
+        pb = _hull_search(Xt, y, h, hull_rounds=rounds, hull_lazy=lazy, hull_lift=lift)
         s, lows = _run_low(pb, 1e-4)
         assert s.done and s.hull_calls > 0
         assert max(lows) <= opt + 1e-9
@@ -514,12 +520,8 @@ def test_a_lazy_node_at_the_threshold_is_certified_before_it_is_dropped(n, D, h)
     anything is decided: its bound rises to the certificate, which stays below the hull
     LP, so below the threshold, and the node is split rather than dropped."""
     rng = _seed("lazy", n, D, h, 2)
-    X = rng.uniform(-1, 1, (D, n))
-    y = np.clip(0.5 * np.sin(3 * X[:, 0]) * (X[:, -1] if n == 2 else 1.0)
-                + 0.1 * rng.normal(size=D), -1, 1)
-    Xt = np.column_stack([X, np.ones(D)])
-    pb = _problem(Xt, y, h, hull_3d=n == 2, hull_stab=0.5 if n == 2 else 0.0,
-                  hull_rounds=2, hull_lazy=1e9, hull_lift=0)
+    _, Xt, y = _sine(rng, n, D)
+    pb = _hull_search(Xt, y, h, hull_rounds=2, hull_lazy=1e9, hull_lift=0)
     s = PatternSearch(pb, lambda: s.best - 1e-4, batch=4)
     target = None
     while target is None and not s.done:

@@ -380,13 +380,8 @@ class PatternSearch:
             signs[b] = self.roots[root]
             # orbital branching swaps units, which an ordering of them would contradict
             pairs[b] = -1 if self._orbital() else self._pairs[root]
-            for j in range(h):
-                c = cons[j]
-                if c.shape[0] > RMAX:  # keep the last RMAX cuts: a superset, still sound
-                    c = c[-RMAX:]
-                nr[b, j] = c.shape[0]
-                normals[b, j, : c.shape[0]] = c
-                usable[b, j] = c.shape[0] < RMAX
+            normals[b], nr[b] = _pack(cons, q)
+            usable[b] = nr[b] < RMAX
         thr = self.threshold()
         use_hull = self._use_hull()
         # the unit-hull bound first on children whose parent left vertices to start from:
