@@ -80,6 +80,7 @@ _HULL_UNIT = "tests/certify/test_patterns_hull.py -k arrangement_minimum"
 _HULL_SWEEP = "tests/certify/test_patterns_hull.py -k \"sweep_is_the or is_the_arrangement\""
 _HULL_NODE = "tests/certify/test_patterns_hull.py -k hull_lp_from_below"
 _HULL_LAZY = "tests/certify/test_patterns_hull.py -k \"lazy or certify_node\""
+_HULL_ARC = "tests/certify/test_patterns_hull.py -k \"narrow or arrangement_minimum\""
 
 
 def _numba(*cases: str) -> str:
@@ -499,6 +500,18 @@ MUTATIONS: tuple[Mutation, ...] = (
              "ne = _push_pair(r, e, d, ii, jj, on, k, vert,",
              "ne = _push_pair(r, e, d, ii, jj, on, k, False,", _HULL_UNIT,
              "unit hull sweep: the vertices on the convex kinks' planes never evaluated"),
+    Mutation("hull-arc-start", f"{_PAT}/hull.py", "    kmid = ck[order[first]] - _ARC\n",
+             "    kmid = ck[order[first]] + 0.5 * span\n", _HULL_ARC,
+             "unit hull sweep: the arc swept from its middle (its first half never seen)"),
+    Mutation("hull-arc-reach", f"{_PAT}/hull.py", "    reach = span + 2.0 * _ARC",
+             "    reach = 0.5 * span", _HULL_ARC,
+             "unit hull sweep: the arc's events cut off halfway"),
+    Mutation("hull-arc-kinks", f"{_PAT}/hull.py", "        if kind[c] == 0 and not inreg[c]:",
+             "        if not inreg[c]:", _HULL_ARC,
+             "unit hull sweep: on an arc, the kinks' switches dropped with the candidates "
+             "outside the region"),
+    Mutation("hull-arc-margin", f"{_PAT}/hull.py", "_ARC = 1e-6", "_ARC = -1e-6", _HULL_ARC,
+             "unit hull sweep: the arc's margin inward (its end candidates left out)"),
     Mutation("hull-sweep-radix-skip", f"{_PAT}/hull.py",
              "            if cnt[p, b + 1] == n:", "            if cnt[p, b + 1] >= n // 2:",
              "tests/certify/test_patterns_hull.py -k \"radix or arrangement_minimum\"",

@@ -136,6 +136,32 @@ def test_two_input_sweep_on_many_points_is_the_arrangement_minimum(alpha):
         assert exact - 1e-12 <= g <= exact + 1e-9, (trial, g, exact)
 
 
+@pytest.mark.parametrize("alpha", [0.0, 0.3])
+def test_two_input_sweep_in_narrow_regions_is_the_arrangement_minimum(alpha):
+    """Regions cut by 4 to 13 data planes (as deep in the search): each loop's candidates
+    in the region span a short arc, and the sweep takes only that arc's events. The
+    rigorous sweep, every pair on its own and the exact local sweep all equal the
+    brute-force arrangement minimum, also where the minimum is on a cut (the arc's ends)."""
+    rng = _seed("narrow", alpha)
+    for trial in range(10):
+        D = 50 + 8 * trial
+        Xt = _data(rng, D, 2, dup=True)
+        v0 = rng.uniform(-1, 1, 3)
+        cuts = _cuts(rng, Xt, 4 + trial, v0)
+        normals, nr = pack_cuts([cuts], 3, RMAX)
+        L, U = node_ranges(Xt, normals, nr)
+        coef = rng.uniform(-1, 1, D) / D
+        if trial % 3 == 2:  # the minimum pushed onto the region's boundary
+            coef -= 0.5 * (Xt @ v0 > 0) / D
+        exact = unit_min_oracle(Xt, coef, alpha, cuts)
+        for exhaustive in (False, True):
+            b, _ = unit_min(Xt, coef, alpha, L[0], U[0], normals[0], nr[0], exhaustive)
+            assert exact - 1e-9 <= b <= exact + 1e-15, (trial, exhaustive, b, exact)
+        g, v = unit_min_local(Xt, coef, alpha, L[0], U[0], normals[0], nr[0], np.zeros(3), -1)
+        assert exact - 1e-12 <= g <= exact + 1e-9, (trial, g, exact)
+        assert np.all(cuts @ v >= -1e-9)
+
+
 def test_the_sweeps_radix_sort_orders_pseudo_angles():
     """The sweep's radix sort gives the order of np.argsort: -0.0 first with the zeros,
     ties, keys sharing their leading bytes, one key and none."""

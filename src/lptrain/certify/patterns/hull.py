@@ -548,6 +548,12 @@ def _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout):  # type: 
         ne = _push_pair(r, e, d, ii, jj, on, k, vert, R, E, dlt, keys, kind, ref, cand, ne)
     if ne == 0:
         return best
+    if ncut > 0:  # a cut region: only the arc of the loop inside it needs sweeping
+        done, best = _arc_sweep(best, na, m, ii, jj, R, E, dlt, keys, kind, ref, cand, ne,
+                                swept, Xu, cu, w, A, errG, cuts, ncut, rigorous, dmax, gsum,
+                                charge, vout)
+        if done:
+            return best
     order = _argsort_keys(keys, ne)
     # start in the widest gap between consecutive events (no kink boundary near it)
     gap = keys[order[0]] + 4.0 - keys[order[ne - 1]]
@@ -560,8 +566,38 @@ def _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout):  # type: 
     kmid = keys[order[start]] - 0.5 * gap
     if kmid < 0.0:
         kmid += 4.0
+    ok, S, active = _start_sum(kmid, na, m, ii, jj, Xu, cu, swept, rigorous > 0.0)
+    if not ok and rigorous > 0.0:
+        # the gap is too narrow to start in: every vertex of the loop directly
+        best2 = np.inf
+        for c in range(ne):
+            if not cand[c]:
+                continue
+            for i in range(3):
+                vout[i] = R[c, i]
+            if _in_region(vout, E[c], cuts, ncut):
+                best2 = min(best2, _ray_value(vout, E[c], w, Xu, cu, A, errG))
+        return min(best, best2)
+    seq = np.empty(ne, dtype=np.int64)
+    for t_ in range(ne):
+        seq[t_] = order[(start + t_) % ne]
+    return _sweep(best, seq, ne, S, active, R, E, dlt, kind, ref, cand, False, Xu, cu, w, A,
+                  errG, cuts, ncut, rigorous, dmax, gsum, charge, vout)
+
+
+#: the margin (in pseudo-angle) around the arc of a loop that holds its candidates in the
+#: region: far above any swept key's proven error (``_ILL``)
+_ARC = 1e-6
+
+
+@njit(nogil=True)
+def _start_sum(kmid, na, m, ii, jj, Xu, cu, swept, strict):  # type: ignore
+    """``S = Σ c_k x̃_k`` over the swept kinks active at the loop's direction of key
+    ``kmid``, and which are; with ``strict``, ``ok`` false (at once) when a kink is too
+    near that direction to tell its side (else such a kink is taken as it computes)."""
     px, py = _unkey(kmid)
     rm = -(na[ii] * px + na[jj] * py) / na[m]
+    nU = Xu.shape[0]
     S = np.zeros(3)
     active = np.zeros(nU, dtype=np.bool_)
     for k in range(nU):
@@ -569,29 +605,96 @@ def _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout):  # type: 
             x = Xu[k]
             t = x[ii] * px + x[jj] * py + x[m] * rm
             tmag = abs(x[ii] * px) + abs(x[jj] * py) + abs(x[m] * rm)
-            if abs(t) <= 1e-6 * tmag and rigorous > 0.0:
-                # the gap is too narrow to start in: every vertex of the loop directly
-                best2 = np.inf
-                for c in range(ne):
-                    if not cand[c]:
-                        continue
-                    for i in range(3):
-                        vout[i] = R[c, i]
-                    if _in_region(vout, E[c], cuts, ncut):
-                        best2 = min(best2, _ray_value(vout, E[c], w, Xu, cu, A, errG))
-                return min(best, best2)
+            if strict and abs(t) <= 1e-6 * tmag:
+                return False, S, active
             if t > 0.0:
                 active[k] = True
                 for i in range(3):
                     S[i] += cu[k] * x[i]
-    errS = _gamma(3 * nU + 8) * 3.0 * A
+    return True, S, active
+
+
+@njit(nogil=True)
+def _arc_sweep(best, na, m, ii, jj, R, E, dlt, keys, kind, ref, cand, ne, swept, Xu, cu, w,
+               A, errG, cuts, ncut, rigorous, dmax, gsum, charge, vout
+               ):  # type: ignore[no-untyped-def]
+    """:func:`_loop_sweep` on the arc of the loop that holds its candidates inside the
+    region: the candidates the sweep would evaluate (the same membership test) span an arc
+    from key ``lo`` to ``hi``; the sweep starts at ``lo - _ARC`` with the kinks' sum taken
+    there directly and takes only the events up to ``hi + _ARC``. A kink left out has every
+    computed crossing outside that range, so (its key's error is at most ``_ILL``) its true
+    crossings are too, and its sign is the same at the start and at every candidate.
+    Returns ``(done, best)``; not done when the arc is (nearly) the whole loop or the start
+    is too near a kink to tell its side (the caller sweeps the whole loop then)."""
+    inreg = np.zeros(ne, dtype=np.bool_)
+    ck = np.empty(ne)
+    nc = 0
     v = np.empty(3)
-    for t_ in range(ne):
-        c = order[(start + t_) % ne]
-        if cand[c]:  # before its own kink switches: the vertex is on it (term 0)
+    for c in range(ne):
+        if cand[c]:
             for i in range(3):
                 v[i] = R[c, i]
             if _in_region(v, E[c] if rigorous > 0.0 else 0.0, cuts, ncut):
+                inreg[c] = True
+                ck[nc] = keys[c]
+                nc += 1
+    if nc == 0:  # no vertex of the loop in the region: the sweep would evaluate none
+        return True, best
+    order = _argsort_keys(ck, nc)
+    gap = ck[order[0]] + 4.0 - ck[order[nc - 1]]  # the widest gap between candidates
+    first = 0
+    for t_ in range(1, nc):
+        g_ = ck[order[t_]] - ck[order[t_ - 1]]
+        if g_ > gap:
+            gap = g_
+            first = t_
+    span = 4.0 - gap  # the arc from lo counterclockwise that holds every candidate
+    if span > 4.0 - 8.0 * _ARC:
+        return False, best
+    kmid = ck[order[first]] - _ARC
+    if kmid < 0.0:
+        kmid += 4.0
+    ok, S, active = _start_sum(kmid, na, m, ii, jj, Xu, cu, swept, True)
+    if not ok:
+        return False, best
+    reach = span + 2.0 * _ARC
+    idx = np.empty(ne, dtype=np.int64)
+    rk = np.empty(ne)
+    n = 0
+    for c in range(ne):
+        if kind[c] == 0 and not inreg[c]:
+            continue
+        d = keys[c] - kmid
+        if d < 0.0:
+            d += 4.0
+        if d > reach:
+            continue
+        idx[n] = c
+        rk[n] = d
+        n += 1
+    order2 = _argsort_keys(rk, n)
+    seq = np.empty(n, dtype=np.int64)
+    for t_ in range(n):
+        seq[t_] = idx[order2[t_]]
+    return True, _sweep(best, seq, n, S, active, R, E, dlt, kind, ref, inreg, True, Xu, cu,
+                        w, A, errG, cuts, ncut, rigorous, dmax, gsum, charge, vout)
+
+
+@njit(nogil=True)
+def _sweep(best, seq, n, S, active, R, E, dlt, kind, ref, cand, tested, Xu, cu, w, A, errG,
+           cuts, ncut, rigorous, dmax, gsum, charge, vout):  # type: ignore[no-untyped-def]
+    """The events ``seq[:n]`` in sweep order from the sum ``S`` of the ``active`` kinks:
+    each candidate evaluated before its own kink switches (``tested``: the candidates are
+    known to pass the region test), then the event's switch applied."""
+    nU = Xu.shape[0]
+    errS = _gamma(3 * nU + 8) * 3.0 * A
+    v = np.empty(3)
+    for t_ in range(n):
+        c = seq[t_]
+        if cand[c]:  # before its own kink switches: the vertex is on it (term 0)
+            for i in range(3):
+                v[i] = R[c, i]
+            if tested or _in_region(v, E[c] if rigorous > 0.0 else 0.0, cuts, ncut):
                 rho = max(abs(v[0]), abs(v[1]), abs(v[2]))
                 g = (w[0] + S[0]) * v[0] + (w[1] + S[1]) * v[1] + (w[2] + S[2]) * v[2]
                 if rigorous > 0.0:
