@@ -48,6 +48,7 @@ RUNS: dict[str, list[list[str]]] = {
     "bench_generalization.py": [["--samples", "4,16,64", "--seeds", "2", "--holdout", "20000",
                                  "--reference", "2000"]],
     "bench_hidden_units.py": [["--preset", "small", "--methods", "patterns"]],
+    "bench_master_lp.py": [["--h", "3", "--D", "200", "--seconds", "5", "--repeats", "1"]],
     "bench_polytope.py": [["--samples", "1,2,5", "--repeat", "1", "--solve-samples", "5",
                            "--faces", "2"]],
     "bench_polytope_verify.py": [["--repeat", "1", "--samples", "5", "--small"]],

@@ -653,6 +653,34 @@ def test_cutting_plane_lp_errors_name_the_argument():
         lp.solve()
 
 
+@pytest.mark.parametrize("scale", [True, False])
+def test_cutting_plane_lp_re_solves_equal_a_cold_lp(scale):
+    """Kelley's master as the hull search builds it (box of μ, rows arriving in batches),
+    with and without HiGHS's scaling: every warm re-solve equals scipy's HiGHS solving the
+    whole LP so far from scratch."""
+    from scipy.optimize import linprog
+
+    from lptrain.solver.highs import CuttingPlaneLP
+    rng = _seed("kelley", scale)
+    D, h = 60, 3
+    c = np.concatenate([-rng.uniform(-1, 1, D), np.ones(h)])
+    lo = np.concatenate([np.full(D, -1.0 / D), np.full(h, -np.inf)])
+    hi = np.concatenate([np.full(D, 1.0 / D), np.zeros(h)])
+    lp = CuttingPlaneLP(c, lo, hi, sense="max", scale=scale)
+    assert (lp._h.getOptionValue("simplex_scale_strategy")[1] != 0) == scale
+    rows = np.zeros((0, D + h))
+    for _ in range(12):
+        new = np.zeros((5, D + h))
+        new[:, :D] = -np.maximum(rng.normal(size=(5, D)), 0.0)  # -s_j relu(...) rows
+        new[np.arange(5), D + rng.integers(0, h, 5)] = 1.0
+        lp.add_rows(new, np.full(5, -np.inf), np.zeros(5))
+        rows = np.vstack([rows, new])
+        x, value = lp.solve()
+        ref = linprog(-c, A_ub=rows, b_ub=np.zeros(rows.shape[0]),
+                      bounds=list(zip(lo, hi, strict=True)), method="highs")
+        assert ref.status == 0 and value == pytest.approx(-ref.fun, rel=1e-9, abs=1e-12)
+        assert np.all(rows @ x <= 1e-9) and np.all(x >= lo - 1e-12) and np.all(x <= hi + 1e-12)
+
 def test_problem_fields_round_trip():
     pb = _problem(np.ones((2, 2)), np.zeros(2), 1)
     assert dataclasses.replace(pb, hull_rounds=0).hull_rounds == 0

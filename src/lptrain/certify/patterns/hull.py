@@ -959,7 +959,7 @@ def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: f
         cost[-1] = 1.0
         lower = np.append(lower, -np.inf)
         upper = np.append(upper, np.inf)
-    master = CuttingPlaneLP(cost, lower, upper, sense="max")
+    master = CuttingPlaneLP(cost, lower, upper, sense="max", scale=False)
     first = 0
     if pb.c_free:
         rows = np.zeros((2, nc))
