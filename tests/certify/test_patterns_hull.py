@@ -113,6 +113,20 @@ def test_one_input_sweep_is_the_arrangement_minimum(alpha):
         assert exact - 1e-12 <= g <= exact + 1e-9
 
 
+def _sweeps_equal_the_oracle(Xt, coef, alpha, cuts, trial):
+    """The rigorous sweep and every pair on its own equal the brute-force arrangement
+    minimum from below, and the exact local sweep finds it; returns the local minimizer."""
+    normals, nr = pack_cuts([cuts], 3, RMAX)
+    L, U = node_ranges(Xt, normals, nr)
+    exact = unit_min_oracle(Xt, coef, alpha, cuts)
+    for exhaustive in (False, True):
+        b, _ = unit_min(Xt, coef, alpha, L[0], U[0], normals[0], nr[0], exhaustive)
+        assert exact - 1e-9 <= b <= exact + 1e-15, (trial, exhaustive, b, exact)
+    g, v = unit_min_local(Xt, coef, alpha, L[0], U[0], normals[0], nr[0], np.zeros(3), -1)
+    assert exact - 1e-12 <= g <= exact + 1e-9, (trial, g, exact)
+    return v
+
+
 @pytest.mark.parametrize("alpha", [0.0, 0.3])
 def test_two_input_sweep_on_many_points_is_the_arrangement_minimum(alpha):
     """Two inputs with up to 150 points (thousands of events a loop, repeated points and
@@ -125,15 +139,7 @@ def test_two_input_sweep_on_many_points_is_the_arrangement_minimum(alpha):
         Xt[5:12, :2] = np.round(Xt[5:12, :2], 1)  # repeated inputs
         v0 = rng.uniform(-1, 1, 3)
         cuts = _cuts(rng, Xt, trial % 4, v0)
-        normals, nr = pack_cuts([cuts], 3, RMAX)
-        L, U = node_ranges(Xt, normals, nr)
-        coef = rng.uniform(-1, 1, D) / D
-        exact = unit_min_oracle(Xt, coef, alpha, cuts)
-        for exhaustive in (False, True):
-            b, _ = unit_min(Xt, coef, alpha, L[0], U[0], normals[0], nr[0], exhaustive)
-            assert exact - 1e-9 <= b <= exact + 1e-15, (trial, exhaustive, b, exact)
-        g, v = unit_min_local(Xt, coef, alpha, L[0], U[0], normals[0], nr[0], np.zeros(3), -1)
-        assert exact - 1e-12 <= g <= exact + 1e-9, (trial, g, exact)
+        _sweeps_equal_the_oracle(Xt, rng.uniform(-1, 1, D) / D, alpha, cuts, trial)
 
 
 @pytest.mark.parametrize("alpha", [0.0, 0.3])
@@ -148,17 +154,10 @@ def test_two_input_sweep_in_narrow_regions_is_the_arrangement_minimum(alpha):
         Xt = _data(rng, D, 2, dup=True)
         v0 = rng.uniform(-1, 1, 3)
         cuts = _cuts(rng, Xt, 4 + trial, v0)
-        normals, nr = pack_cuts([cuts], 3, RMAX)
-        L, U = node_ranges(Xt, normals, nr)
         coef = rng.uniform(-1, 1, D) / D
         if trial % 3 == 2:  # the minimum pushed onto the region's boundary
             coef -= 0.5 * (Xt @ v0 > 0) / D
-        exact = unit_min_oracle(Xt, coef, alpha, cuts)
-        for exhaustive in (False, True):
-            b, _ = unit_min(Xt, coef, alpha, L[0], U[0], normals[0], nr[0], exhaustive)
-            assert exact - 1e-9 <= b <= exact + 1e-15, (trial, exhaustive, b, exact)
-        g, v = unit_min_local(Xt, coef, alpha, L[0], U[0], normals[0], nr[0], np.zeros(3), -1)
-        assert exact - 1e-12 <= g <= exact + 1e-9, (trial, g, exact)
+        v = _sweeps_equal_the_oracle(Xt, coef, alpha, cuts, trial)
         assert np.all(cuts @ v >= -1e-9)
 
 

@@ -556,13 +556,7 @@ def _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout):  # type: 
             return best
     order = _argsort_keys(keys, ne)
     # start in the widest gap between consecutive events (no kink boundary near it)
-    gap = keys[order[0]] + 4.0 - keys[order[ne - 1]]
-    start = 0
-    for t_ in range(1, ne):
-        g_ = keys[order[t_]] - keys[order[t_ - 1]]
-        if g_ > gap:
-            gap = g_
-            start = t_
+    gap, start = _widest_gap(keys, order, ne)
     kmid = keys[order[start]] - 0.5 * gap
     if kmid < 0.0:
         kmid += 4.0
@@ -583,6 +577,21 @@ def _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout):  # type: 
         seq[t_] = order[(start + t_) % ne]
     return _sweep(best, seq, ne, S, active, R, E, dlt, kind, ref, cand, False, Xu, cu, w, A,
                   errG, cuts, ncut, rigorous, dmax, gsum, charge, vout)
+
+
+@njit(nogil=True)
+def _widest_gap(keys, order, n):  # type: ignore[no-untyped-def]
+    """The widest gap between pseudo-angles ``keys`` consecutive in ``order[:n]`` (the
+    loop closes: from the last back round to the first), and the position in ``order``
+    of the key that ends it."""
+    gap = keys[order[0]] + 4.0 - keys[order[n - 1]]
+    at = 0
+    for t_ in range(1, n):
+        g_ = keys[order[t_]] - keys[order[t_ - 1]]
+        if g_ > gap:
+            gap = g_
+            at = t_
+    return gap, at
 
 
 #: the margin (in pseudo-angle) around the arc of a loop that holds its candidates in the
@@ -641,13 +650,7 @@ def _arc_sweep(best, na, m, ii, jj, R, E, dlt, keys, kind, ref, cand, ne, swept,
     if nc == 0:  # no vertex of the loop in the region: the sweep would evaluate none
         return True, best
     order = _argsort_keys(ck, nc)
-    gap = ck[order[0]] + 4.0 - ck[order[nc - 1]]  # the widest gap between candidates
-    first = 0
-    for t_ in range(1, nc):
-        g_ = ck[order[t_]] - ck[order[t_ - 1]]
-        if g_ > gap:
-            gap = g_
-            first = t_
+    gap, first = _widest_gap(ck, order, nc)  # the widest gap between candidates
     span = 4.0 - gap  # the arc from lo counterclockwise that holds every candidate
     if span > 4.0 - 8.0 * _ARC:
         return False, best
