@@ -464,7 +464,22 @@ def _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout):  # type: 
     (``g_k`` the kink's gradient in the loop's coordinates, ``||g_k|| <= 2.5 ||x̃_k||_1``);
     a kink too nearly parallel to n_a to be placed is charged ``|c_k| max |x̃_k · r|``
     over the loop, a candidate too ill-conditioned to be placed is evaluated directly.
+    In a cut region the kinks are narrowed first (:func:`_narrow_arc`): a kink whose
+    side is the same at both ends of an arc that holds the region's part of the loop has
+    no vertex and no switch there; it only enters the starting sum.
     Returns the least value (``vout`` its vertex on the box surface) or +inf."""
+    done, best = _loop_sweep_at(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout, True)
+    if not done:  # the narrowed arc's sweep fell back to the whole loop: every kink
+        done, best = _loop_sweep_at(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout,
+                                    False)
+    return best
+
+
+@njit(nogil=True)
+def _loop_sweep_at(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout, narrow
+                   ):  # type: ignore[no-untyped-def]
+    """:func:`_loop_sweep` with (``narrow``) or without the narrowing of the kinks;
+    ``(done, best)``, not done when narrowed and the arc's sweep needs the whole loop."""
     na = P[a]
     m = 0
     for i in range(3):
@@ -505,6 +520,7 @@ def _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout):  # type: 
         ill = pn <= 4.0 * s2 * e
         d = 0.0 if ill else 1.6 * s2 * e / (pn - s2 * e) + 8.0 * _U
         if ill or d > _ILL:
+            narrow = False  # a cut's vertex not placed: the region's arc is not known
             if rigorous > 0.0:  # evaluate these vertices directly (rare)
                 best = min(best, _ray_pair(r, e, w, Xu, cu, A, errG, cuts, ncut, vout))
             continue
@@ -514,8 +530,25 @@ def _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout):  # type: 
     gsum = 0.0  # Σ |c_k| ||g_k|| over swept kinks
     na2 = np.sqrt(na[0] * na[0] + na[1] * na[1] + na[2] * na[2]) * (1.0 - 4.0 * _U)
     swept = np.zeros(nU, dtype=np.bool_)
+    uA = np.empty(3)
+    uB = np.empty(3)
+    if narrow:
+        narrow = ncut > 0 and _narrow_arc(na, m, ii, jj, R, E, keys, ne, cuts, ncut,
+                                          rigorous, uA, uB)
     for k in range(nU):
         x = Xu[k]
+        if narrow:
+            tA = x[0] * uA[0] + x[1] * uA[1] + x[2] * uA[2]
+            mA = abs(x[0] * uA[0]) + abs(x[1] * uA[1]) + abs(x[2] * uA[2])
+            tB = x[0] * uB[0] + x[1] * uB[1] + x[2] * uB[2]
+            mB = abs(x[0] * uB[0]) + abs(x[1] * uB[1]) + abs(x[2] * uB[2])
+            if ((tA > _SIDE * mA and tB > _SIDE * mB)
+                    or (tA < -_SIDE * mA and tB < -_SIDE * mB)):
+                # one side on the whole arc: no vertex, no switch; the starting sum
+                # takes it (its misplacement charge is kept, though it cannot occur)
+                swept[k] = True
+                gsum += abs(cu[k]) * 2.5 * (abs(x[0]) + abs(x[1]) + abs(x[2]))
+                continue
         if (x[0] == na[0] and x[1] == na[1] and x[2] == na[2]) or (
                 x[0] == -na[0] and x[1] == -na[1] and x[2] == -na[2]):
             continue  # x̃_k · r = 0 on the whole plane
@@ -547,13 +580,15 @@ def _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout):  # type: 
         on = 1 if t > 0.0 else 2
         ne = _push_pair(r, e, d, ii, jj, on, k, vert, R, E, dlt, keys, kind, ref, cand, ne)
     if ne == 0:
-        return best
+        return True, best
     if ncut > 0:  # a cut region: only the arc of the loop inside it needs sweeping
         done, best = _arc_sweep(best, na, m, ii, jj, R, E, dlt, keys, kind, ref, cand, ne,
                                 swept, Xu, cu, w, A, errG, cuts, ncut, rigorous, dmax, gsum,
                                 charge, vout)
         if done:
-            return best
+            return True, best
+        if narrow:  # the whole loop: not with the narrowed kinks
+            return False, best
     order = _argsort_keys(keys, ne)
     # start in the widest gap between consecutive events (no kink boundary near it)
     gap, start = _widest_gap(keys, order, ne)
@@ -571,12 +606,57 @@ def _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout):  # type: 
                 vout[i] = R[c, i]
             if _in_region(vout, E[c], cuts, ncut):
                 best2 = min(best2, _ray_value(vout, E[c], w, Xu, cu, A, errG))
-        return min(best, best2)
+        return True, min(best, best2)
     seq = np.empty(ne, dtype=np.int64)
     for t_ in range(ne):
         seq[t_] = order[(start + t_) % ne]
-    return _sweep(best, seq, ne, S, active, R, E, dlt, kind, ref, cand, False, Xu, cu, w, A,
-                  errG, cuts, ncut, rigorous, dmax, gsum, charge, vout)
+    return True, _sweep(best, seq, ne, S, active, R, E, dlt, kind, ref, cand, False, Xu, cu,
+                        w, A, errG, cuts, ncut, rigorous, dmax, gsum, charge, vout)
+
+
+#: a kink is on one side of a direction when ``|x̃_k · u| > _SIDE Σ_i |x̃_ki u_i|``: far
+#: above the rounding of the three-term product and of the direction's lift onto the plane
+_SIDE = 1e-6
+
+
+@njit(nogil=True)
+def _narrow_arc(na, m, ii, jj, R, E, keys, ne, cuts, ncut, rigorous, uA, uB
+                ):  # type: ignore[no-untyped-def]
+    """Two directions ``uA``, ``uB`` of plane a's loop whose arc (counterclockwise, under
+    half a turn) holds the part of the loop inside the region, from the cuts' vertices
+    on the loop (the first ``ne`` events, every cut's crossing placed). That part is a
+    convex cone of the plane, its boundary rays crossings of cuts inside the region, so
+    they pass the membership test; the arc spans every passing crossing with ``2 _ARC``
+    to spare on each side (far above their keys' errors, ``_ILL``). False when no
+    crossing passes (the part is the whole plane, or the origin) or they span half a
+    turn or more (a half-plane: no such arc)."""
+    ck = np.empty(max(ne, 1))
+    nc = 0
+    v = np.empty(3)
+    for c in range(ne):
+        for i in range(3):
+            v[i] = R[c, i]
+        if _in_region(v, E[c] if rigorous > 0.0 else 0.0, cuts, ncut):
+            ck[nc] = keys[c]
+            nc += 1
+    if nc == 0:
+        return False
+    order = _argsort_keys(ck, nc)
+    gap, first = _widest_gap(ck, order, nc)
+    span = 4.0 - gap
+    if span + 8.0 * _ARC > 2.0 - 1e-3:
+        return False
+    for u, k in ((uA, ck[order[first]] - 2.0 * _ARC),
+                 (uB, ck[order[first]] + span + 2.0 * _ARC)):
+        if k < 0.0:
+            k += 4.0
+        if k >= 4.0:
+            k -= 4.0
+        px, py = _unkey(k)
+        u[ii] = px
+        u[jj] = py
+        u[m] = -(na[ii] * px + na[jj] * py) / na[m]
+    return True
 
 
 @njit(nogil=True)
