@@ -653,10 +653,16 @@ def _narrow_arc(na, m, ii, jj, R, E, keys, ne, cuts, ncut, rigorous, uA, uB
         if k >= 4.0:
             k -= 4.0
         px, py = _unkey(k)
-        u[ii] = px
-        u[jj] = py
-        u[m] = -(na[ii] * px + na[jj] * py) / na[m]
+        _lift(na, m, ii, jj, px, py, u)
     return True
+
+
+@njit(nogil=True)
+def _lift(na, m, ii, jj, px, py, u):  # type: ignore[no-untyped-def]
+    """``u`` the direction of plane a's loop with loop coordinates ``(px, py)``."""
+    u[ii] = px
+    u[jj] = py
+    u[m] = -(na[ii] * px + na[jj] * py) / na[m]
 
 
 @njit(nogil=True)
@@ -684,16 +690,16 @@ def _start_sum(kmid, na, m, ii, jj, Xu, cu, swept, strict):  # type: ignore
     """``S = Σ c_k x̃_k`` over the swept kinks active at the loop's direction of key
     ``kmid``, and which are; with ``strict``, ``ok`` false (at once) when a kink is too
     near that direction to tell its side (else such a kink is taken as it computes)."""
-    px, py = _unkey(kmid)
-    rm = -(na[ii] * px + na[jj] * py) / na[m]
+    u = np.empty(3)
+    _lift(na, m, ii, jj, *_unkey(kmid), u)
     nU = Xu.shape[0]
     S = np.zeros(3)
     active = np.zeros(nU, dtype=np.bool_)
     for k in range(nU):
         if swept[k]:
             x = Xu[k]
-            t = x[ii] * px + x[jj] * py + x[m] * rm
-            tmag = abs(x[ii] * px) + abs(x[jj] * py) + abs(x[m] * rm)
+            t = x[ii] * u[ii] + x[jj] * u[jj] + x[m] * u[m]
+            tmag = abs(x[ii] * u[ii]) + abs(x[jj] * u[jj]) + abs(x[m] * u[m])
             if strict and abs(t) <= 1e-6 * tmag:
                 return False, S, active
             if t > 0.0:
