@@ -53,6 +53,8 @@ RUNS: dict[str, list[list[str]]] = {
                            "--faces", "2"]],
     "bench_polytope_verify.py": [["--repeat", "1", "--samples", "5", "--small"]],
     "bench_structure.py": [["--samples", "1,2,4", "--repeat", "1"]],
+    "bench_unit_sweeps.py": [["--h", "3", "--D", "200", "--seconds", "5", "--units", "10",
+                              "--repeats", "1"]],
     "bench_vs_baselines.py": [["--quick", "--samples", "200", "--repeats", "1"]],
     "bench_vs_scip.py": [["--D", "10", "20", "--time-limit", "20", "--repeats", "1"]],
 }

@@ -81,6 +81,7 @@ _HULL_SWEEP = "tests/certify/test_patterns_hull.py -k \"sweep_is_the or is_the_a
 _HULL_NODE = "tests/certify/test_patterns_hull.py -k hull_lp_from_below"
 _HULL_LAZY = "tests/certify/test_patterns_hull.py -k \"lazy or certify_node\""
 _HULL_ARC = "tests/certify/test_patterns_hull.py -k \"narrow or arrangement_minimum\""
+_LOOPS = "tests/certify/test_patterns_hull.py -k \"narrow or near\""
 
 
 def _numba(*cases: str) -> str:
@@ -500,7 +501,8 @@ MUTATIONS: tuple[Mutation, ...] = (
              "ne = _push_pair(r, e, d, ii, jj, on, k, vert,",
              "ne = _push_pair(r, e, d, ii, jj, on, k, False,", _HULL_UNIT,
              "unit hull sweep: the vertices on the convex kinks' planes never evaluated"),
-    Mutation("hull-narrow-start", f"{_PAT}/hull.py", "                swept[k] = True\n                gsum",
+    Mutation("hull-narrow-start", f"{_PAT}/hull.py",
+             "                swept[k] = True\n                gsum",
              "                swept[k] = False\n                gsum", _HULL_ARC,
              "unit hull sweep: a narrowed kink left out of the starting sum"),
     Mutation("hull-narrow-side", f"{_PAT}/hull.py",
@@ -508,9 +510,27 @@ MUTATIONS: tuple[Mutation, ...] = (
              "            if ((tA > _SIDE * mA or tB > _SIDE * mB)", _HULL_ARC,
              "unit hull sweep: a kink narrowed away when one end of the arc is on its side"),
     Mutation("hull-narrow-margin", f"{_PAT}/hull.py",
-             "    for u, k in ((uA, ck[order[first]] - 2.0 * _ARC),",
-             "    for u, k in ((uA, ck[order[first]] + 0.3 * span),", _HULL_ARC,
+             "    kA = ck[order[first]] - 2.0 * _ARC\n",
+             "    kA = ck[order[first]] + 0.3 * span\n", _HULL_ARC,
              "unit hull sweep: the narrowed arc starts inside the region's part of the loop"),
+    Mutation("loops-start-side", f"{_PAT}/loops.py",
+             "        if t > 0.0:\n            active[k] = True",
+             "        if t < 0.0:\n            active[k] = True", _LOOPS,
+             "loop table: the starting sum takes every kink on its wrong side"),
+    Mutation("loops-reach", f"{_PAT}/loops.py", "            if dd > reach:",
+             "            if dd > 0.5 * reach:", _LOOPS,
+             "loop table: the stored events cut off halfway along the arc"),
+    Mutation("loops-kink-vertices", f"{_PAT}/loops.py", "        vert = cu[k] > 0.0\n",
+             "        vert = cu[k] > 0.0 and kd == 0\n", _LOOPS,
+             "loop table: the vertices on the convex kinks' planes never evaluated"),
+    Mutation("loops-off-kind", f"{_PAT}/loops.py",
+             "                            kd = 0 if on == 0 else 3 - on",
+             "                            kd = on", _LOOPS,
+             "loop table: both crossings of a kink switch it on"),
+    Mutation("loops-stamp", f"{_PAT}/loops.py",
+             "        if xm[t_] == 2:\n            continue\n",
+             "        if xm[t_] == 2:\n            continue\n        stamp[b] = -2\n", _LOOPS,
+             "loop table: the points not placed still enter the starting sum"),
     Mutation("hull-arc-start", f"{_PAT}/hull.py", "    kmid = ck[order[first]] - _ARC\n",
              "    kmid = ck[order[first]] + 0.5 * span\n", _HULL_ARC,
              "unit hull sweep: the arc swept from its middle (its first half never seen)"),

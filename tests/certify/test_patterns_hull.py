@@ -36,6 +36,7 @@ if patterns_available():
         unit_min,
         unit_min_local,
     )
+    from lptrain.certify.patterns.loops import build_loops, unit_min_loops
     from lptrain.certify.patterns.search import PatternProblem, PatternSearch
 
 
@@ -82,6 +83,12 @@ def test_unit_min_is_the_arrangement_minimum(q, alpha, dup):
             b, _ = unit_min(Xt, coef, alpha, L[0], U[0], normals[0], nr[0], exhaustive)
             assert b <= exact + 1e-15, (trial, exhaustive, b, exact)
             assert b >= exact - 1e-9, (trial, exhaustive, b, exact)
+        if q == 3:  # the sweeps from the data set's loop table: the same minimum
+            table = build_loops(Xt)
+            b, _ = unit_min_loops(Xt, coef, alpha, L[0], U[0], normals[0], nr[0], 1.0, *table)
+            assert exact - 1e-9 <= b <= exact + 1e-15, (trial, b, exact)
+            g, _ = unit_min_loops(Xt, coef, alpha, L[0], U[0], normals[0], nr[0], 0.0, *table)
+            assert exact - 1e-12 <= g <= exact + 1e-9, (trial, g, exact)
         g, v = unit_min_local(Xt, coef, alpha, L[0], U[0], normals[0], nr[0], np.zeros(q), 3)
         assert g >= exact - 1e-12
         assert np.all(np.abs(v) <= 1 + 1e-12) and np.all(cuts @ v >= -1e-9)
@@ -124,6 +131,15 @@ def _sweeps_equal_the_oracle(Xt, coef, alpha, cuts, trial):
         assert exact - 1e-9 <= b <= exact + 1e-15, (trial, exhaustive, b, exact)
     g, v = unit_min_local(Xt, coef, alpha, L[0], U[0], normals[0], nr[0], np.zeros(3), -1)
     assert exact - 1e-12 <= g <= exact + 1e-9, (trial, g, exact)
+    # the sweeps the search runs (hull._exact_min): every data loop from the loop table
+    table = build_loops(Xt)
+    b, _ = unit_min_loops(Xt, coef, alpha, L[0], U[0], normals[0], nr[0], 1.0, *table)
+    assert exact - 1e-9 <= b <= exact + 1e-15, (trial, "table", b, exact)
+    g2, v2 = unit_min_loops(Xt, coef, alpha, L[0], U[0], normals[0], nr[0], 0.0, *table)
+    assert exact - 1e-12 <= g2 <= exact + 1e-9, (trial, "table", g2, exact)
+    t = Xt @ v2  # the fast sweep's vertex is a point of the region with that value
+    assert np.all(np.abs(v2) <= 1 + 1e-12) and np.all(cuts @ v2 >= -1e-9)
+    assert abs(np.where(t > 0, t, alpha * t) @ coef - g2) <= 1e-12
     return v
 
 
@@ -161,6 +177,37 @@ def test_two_input_sweep_in_narrow_regions_is_the_arrangement_minimum(alpha):
         assert np.all(cuts @ v >= -1e-9)
 
 
+@pytest.mark.parametrize("alpha", [0.0, 0.3])
+def test_loop_table_sweeps_with_points_too_near_to_place(alpha):
+    """Points within 1e-12 of another (their crossing cannot be placed: charged or
+    evaluated apart, per loop of the table) and repeated points (the same plane): the
+    table's rigorous sweep stays below the brute-force arrangement minimum and is no
+    weaker than the uncached sweep (which charges the same), and the fast sweep's value is
+    G at a point of the region, in regions with and without cuts."""
+    rng = _seed("near", alpha)
+    for trial in range(8):
+        D = 40 + 6 * trial
+        Xt = _data(rng, D, 2, dup=True)
+        Xt[6:10, :2] = Xt[10:14, :2] + 1e-12 * rng.standard_normal((4, 2))
+        v0 = rng.uniform(-1, 1, 3)
+        cuts = _cuts(rng, Xt, [0, 1, 3, 6][trial % 4], v0)
+        table = build_loops(Xt)
+        modes = table[7]
+        assert np.sum(modes == 0) >= 8 and np.sum(modes == 2) >= D + 2  # near, same
+        coef = rng.uniform(-1, 1, D) / D
+        normals, nr = pack_cuts([cuts], 3, RMAX)
+        L, U = node_ranges(Xt, normals, nr)
+        exact = unit_min_oracle(Xt, coef, alpha, cuts)
+        b0, _ = unit_min(Xt, coef, alpha, L[0], U[0], normals[0], nr[0])
+        b, _ = unit_min_loops(Xt, coef, alpha, L[0], U[0], normals[0], nr[0], 1.0, *table)
+        assert b <= exact + 1e-15 and b >= b0 - 1e-9, (trial, b, b0, exact)
+        g, v = unit_min_loops(Xt, coef, alpha, L[0], U[0], normals[0], nr[0], 0.0, *table)
+        t = Xt @ v
+        assert np.all(np.abs(v) <= 1 + 1e-12) and np.all(cuts @ v >= -1e-9)
+        assert abs(np.where(t > 0, t, alpha * t) @ coef - g) <= 1e-12
+        assert g >= exact - 1e-12
+
+
 def test_the_sweeps_radix_sort_orders_pseudo_angles():
     """The sweep's radix sort gives the order of np.argsort: -0.0 first with the zeros,
     ties, keys sharing their leading bytes, one key and none."""
@@ -195,6 +242,10 @@ def test_unit_min_holds_below_the_rounding_level(q):
         exact = exact_unit_min(Xt, coef, 0.5, cuts)
         for exhaustive in (False, True):
             b, _ = unit_min(Xt, coef, 0.5, L[0], U[0], normals[0], nr[0], exhaustive)
+            assert Fraction(float(b)) <= exact
+        if q == 3:
+            b, _ = unit_min_loops(Xt, coef, 0.5, L[0], U[0], normals[0], nr[0], 1.0,
+                                  *build_loops(Xt))
             assert Fraction(float(b)) <= exact
 
 

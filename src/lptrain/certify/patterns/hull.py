@@ -42,7 +42,9 @@ once (:func:`_twins`).
 ``max -μ·y + τ + Σ_j π_j`` over the box of μ with a row ``π_j <= G_j(v)`` for every
 vertex v seen so far is solved by HiGHS (:class:`~lptrain.solver.highs.CuttingPlaneLP`),
 new rows come from a cheap local search over the arrangement (:func:`unit_min_local`),
-and only the final μ is certified by :func:`unit_min`. The master's value bounds ``L``
+and only the final μ is certified by :func:`unit_min` (for two inputs and up to
+``loops.CACHE_MAX`` points by the same sweeps from the data set's loop table,
+:mod:`lptrain.certify.patterns.loops`). The master's value bounds ``L``
 from above, so a node whose master falls below the pruning threshold stops early. Only
 the absolute loss without weight decay takes this bound (the other losses keep the
 relaxation's bound).
@@ -253,6 +255,32 @@ def _edges_min(P, w, Xu, cu, A, errG, cuts, ncut, rigorous, vout):  # type: igno
 
 
 @njit(nogil=True)
+def _err_G(D, q, A):  # type: ignore[no-untyped-def]
+    """Every rounding of one evaluation of G at a point with ``||v||_inf <= 1`` (module
+    docstring), plus an absolute term for underflow (each operation may lose 2^-1075
+    outright)."""
+    return _gamma(3 * D + 3 * q + 16) * A + _TINY * (D * (q + 4) + 64)
+
+
+@njit(nogil=True)
+def _corners_min(w, Xu, cu, errG, cuts, ncut, vbest):  # type: ignore[no-untyped-def]
+    """``min(0, G - errG)`` over the box corners in the region (exact points); ``vbest``
+    the corner that gave it (left as it is when none is below 0)."""
+    q = w.shape[0]
+    best = 0.0
+    v = np.empty(q)
+    for k in range(1 << q):
+        for i in range(q):
+            v[i] = 1.0 if (k >> i) & 1 else -1.0
+        if _in_region(v, 0.0, cuts, ncut):
+            g = _G(v, w, Xu, cu) - errG
+            if g < best:
+                best = g
+                vbest[:] = v
+    return best
+
+
+@njit(nogil=True)
 def unit_min(Xt, coef, alpha, Lj, Uj, cuts, ncut, exhaustive=False
              ):  # type: ignore[no-untyped-def]
     """A lower bound of ``min over P_j of s_j Σ_d μ_d relu_α(x̃_d · v)`` (``coef = s_j μ``;
@@ -263,20 +291,10 @@ def unit_min(Xt, coef, alpha, Lj, Uj, cuts, ncut, exhaustive=False
     D, q = Xt.shape
     w, Xu, cu, A = _split(Xt, coef, alpha, Lj, Uj)
     nU = Xu.shape[0]
-    # every rounding of one evaluation of G at a point with ||v||_inf <= 1 (docstring),
-    # plus an absolute term for underflow (each operation may lose 2^-1075 outright)
-    errG = _gamma(3 * D + 3 * q + 16) * A + _TINY * (D * (q + 4) + 64)
-    best = 0.0
+    errG = _err_G(D, q, A)
     vbest = np.zeros(q)
     v = np.empty(q)
-    for k in range(1 << q):  # box corners (exact)
-        for i in range(q):
-            v[i] = 1.0 if (k >> i) & 1 else -1.0
-        if _in_region(v, 0.0, cuts, ncut):
-            g = _G(v, w, Xu, cu) - errG
-            if g < best:
-                best = g
-                vbest[:] = v
+    best = _corners_min(w, Xu, cu, errG, cuts, ncut, vbest)
     P = _planes(Xu, cu, cuts, ncut)
     nP = P.shape[0]
     r = np.empty(q)
@@ -370,6 +388,19 @@ def _cross_err(x, y, r):  # type: ignore[no-untyped-def]
     return _gamma(3) * max(abs(x[1] * y[2]) + abs(x[2] * y[1]),
                            abs(x[2] * y[0]) + abs(x[0] * y[2]),
                            abs(x[0] * y[1]) + abs(x[1] * y[0]))
+
+
+@njit(nogil=True)
+def _crossing(na, x, ii, jj, r):  # type: ignore[no-untyped-def]
+    """``r = n_a × x`` (a direction of plane a's loop where x's plane crosses it) with its
+    componentwise error ``e``, the proven error ``d`` of its pseudo-angle in the loop's
+    coordinates ``(ii, jj)``, and ``ill`` when it is too short to place at all."""
+    s2 = np.sqrt(2.0) * (1.0 + 4.0 * _U)
+    e = _cross_err(na, x, r)
+    pn = np.sqrt(r[ii] * r[ii] + r[jj] * r[jj]) * (1.0 - 4.0 * _U)
+    ill = pn <= 4.0 * s2 * e
+    d = 0.0 if ill else 1.6 * s2 * e / (pn - s2 * e) + 8.0 * _U
+    return e, d, ill
 
 
 _ILL = 1e-9  # key error above which a direction is not swept (evaluated or charged apart)
@@ -504,7 +535,6 @@ def _loop_sweep_at(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout, narrow
     r = np.empty(3)
     ne = 0
     best = np.inf
-    s2 = np.sqrt(2.0) * (1.0 + 4.0 * _U)
     for b in range(npos, nP):  # the planes that are not kinks: candidates only
         if b == a:
             continue
@@ -515,10 +545,7 @@ def _loop_sweep_at(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout, narrow
             opp = opp and P[b, i] == -na[i]
         if same or opp:
             continue
-        e = _cross_err(na, P[b], r)
-        pn = np.sqrt(r[ii] * r[ii] + r[jj] * r[jj]) * (1.0 - 4.0 * _U)
-        ill = pn <= 4.0 * s2 * e
-        d = 0.0 if ill else 1.6 * s2 * e / (pn - s2 * e) + 8.0 * _U
+        e, d, ill = _crossing(na, P[b], ii, jj, r)
         if ill or d > _ILL:
             narrow = False  # a cut's vertex not placed: the region's arc is not known
             if rigorous > 0.0:  # evaluate these vertices directly (rare)
@@ -552,10 +579,7 @@ def _loop_sweep_at(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout, narrow
         if (x[0] == na[0] and x[1] == na[1] and x[2] == na[2]) or (
                 x[0] == -na[0] and x[1] == -na[1] and x[2] == -na[2]):
             continue  # x̃_k · r = 0 on the whole plane
-        e = _cross_err(na, x, r)
-        pn = np.sqrt(r[ii] * r[ii] + r[jj] * r[jj]) * (1.0 - 4.0 * _U)
-        ill = pn <= 4.0 * s2 * e
-        d = 0.0 if ill else 1.6 * s2 * e / (pn - s2 * e) + 8.0 * _U
+        e, d, ill = _crossing(na, x, ii, jj, r)
         vert = cu[k] > 0.0  # its plane is one of P's: its crossings are candidates
         # which of ±r turns the kink on when turning counterclockwise
         px = -r[jj]
@@ -623,13 +647,32 @@ _SIDE = 1e-6
 def _narrow_arc(na, m, ii, jj, R, E, keys, ne, cuts, ncut, rigorous, uA, uB
                 ):  # type: ignore[no-untyped-def]
     """Two directions ``uA``, ``uB`` of plane a's loop whose arc (counterclockwise, under
-    half a turn) holds the part of the loop inside the region, from the cuts' vertices
-    on the loop (the first ``ne`` events, every cut's crossing placed). That part is a
-    convex cone of the plane, its boundary rays crossings of cuts inside the region, so
-    they pass the membership test; the arc spans every passing crossing with ``2 _ARC``
-    to spare on each side (far above their keys' errors, ``_ILL``). False when no
-    crossing passes (the part is the whole plane, or the origin) or they span half a
-    turn or more (a half-plane: no such arc)."""
+    half a turn) holds the part of the loop inside the region (:func:`_narrow_keys`, the
+    arc's ends lifted onto the plane); False when there is no such arc."""
+    ok, kA, reach = _narrow_keys(na, m, ii, jj, R, E, keys, ne, cuts, ncut, rigorous)
+    if not ok:
+        return False
+    kB = kA + reach
+    if kB >= 4.0:
+        kB -= 4.0
+    px, py = _unkey(kA)
+    _lift(na, m, ii, jj, px, py, uA)
+    px, py = _unkey(kB)
+    _lift(na, m, ii, jj, px, py, uB)
+    return True
+
+
+@njit(nogil=True)
+def _narrow_keys(na, m, ii, jj, R, E, keys, ne, cuts, ncut, rigorous
+                 ):  # type: ignore[no-untyped-def]
+    """``(ok, kA, reach)``: the arc of plane a's loop from key ``kA`` counterclockwise
+    over ``reach`` (under half a turn) that holds the part of the loop inside the region,
+    from the cuts' vertices on the loop (the first ``ne`` events, every cut's crossing
+    placed). That part is a convex cone of the plane, its boundary rays crossings of cuts
+    inside the region, so they pass the membership test; the arc spans every passing
+    crossing with ``2 _ARC`` to spare on each side (far above their keys' errors,
+    ``_ILL``). Not ok when no crossing passes (the part is the whole plane, or the origin)
+    or they span half a turn or more (a half-plane: no such arc)."""
     ck = np.empty(max(ne, 1))
     nc = 0
     v = np.empty(3)
@@ -640,21 +683,16 @@ def _narrow_arc(na, m, ii, jj, R, E, keys, ne, cuts, ncut, rigorous, uA, uB
             ck[nc] = keys[c]
             nc += 1
     if nc == 0:
-        return False
+        return False, 0.0, 0.0
     order = _argsort_keys(ck, nc)
     gap, first = _widest_gap(ck, order, nc)
     span = 4.0 - gap
     if span + 8.0 * _ARC > 2.0 - 1e-3:
-        return False
-    for u, k in ((uA, ck[order[first]] - 2.0 * _ARC),
-                 (uB, ck[order[first]] + span + 2.0 * _ARC)):
-        if k < 0.0:
-            k += 4.0
-        if k >= 4.0:
-            k -= 4.0
-        px, py = _unkey(k)
-        _lift(na, m, ii, jj, px, py, u)
-    return True
+        return False, 0.0, 0.0
+    kA = ck[order[first]] - 2.0 * _ARC
+    if kA < 0.0:
+        kA += 4.0
+    return True, kA, span + 4.0 * _ARC
 
 
 @njit(nogil=True)
@@ -846,17 +884,9 @@ def unit_min_local(Xt, coef, alpha, Lj, Uj, cuts, ncut, start, sweeps):  # type:
         return best, vbest
     P = _planes(Xu, cu, cuts, ncut)
     nP = P.shape[0]
-    best = 0.0
     vbest = np.zeros(q)
     v = np.empty(q)
-    for k in range(1 << q):
-        for i in range(q):
-            v[i] = 1.0 if (k >> i) & 1 else -1.0
-        if _in_region(v, 0.0, cuts, ncut):
-            g = _G(v, w, Xu, cu)
-            if g < best:
-                best = g
-                vbest[:] = v
+    best = _corners_min(w, Xu, cu, 0.0, cuts, ncut, vbest)
     if nP == 0:
         return best, vbest
     g0 = _G(start, w, Xu, cu) if _in_region(start, 0.0, cuts, ncut) else np.inf
@@ -955,6 +985,23 @@ def _twins(signs: np.ndarray, normals: np.ndarray, nr: np.ndarray) -> np.ndarray
     return rep
 
 
+def _exact_min(Xt: np.ndarray, coef: np.ndarray, alpha: float, Lj: np.ndarray,
+               Uj: np.ndarray, cuts: np.ndarray, ncut: int, rigorous: float
+               ) -> tuple[float, np.ndarray]:
+    """A unit's minimum over every vertex: :func:`unit_min` (``rigorous``, a proven lower
+    bound) or :func:`unit_min_local` with every loop swept (an estimate); for two inputs
+    and ``D <= loops.CACHE_MAX`` from the data set's loop table
+    (:func:`lptrain.certify.patterns.loops.unit_min_loops`, the same candidates)."""
+    from lptrain.certify.patterns.loops import loops_of, unit_min_loops
+
+    table = loops_of(Xt)
+    if table is not None:
+        return unit_min_loops(Xt, coef, alpha, Lj, Uj, cuts, ncut, rigorous, *table)
+    if rigorous > 0.0:
+        return unit_min(Xt, coef, alpha, Lj, Uj, cuts, ncut)
+    return unit_min_local(Xt, coef, alpha, Lj, Uj, cuts, ncut, np.zeros(Xt.shape[1]), -1)
+
+
 def _certify(pb, signs: np.ndarray, mu: np.ndarray, L: np.ndarray, U: np.ndarray,
              normals: np.ndarray, nr: np.ndarray, rep: np.ndarray | None = None,
              verts: np.ndarray | None = None) -> float:  # type: ignore[no-untyped-def]
@@ -968,8 +1015,8 @@ def _certify(pb, signs: np.ndarray, mu: np.ndarray, L: np.ndarray, U: np.ndarray
         if rep[j] != j:
             bounds[j] = bounds[rep[j]]  # the same region and sign: the same minimum
             continue
-        bounds[j], v = unit_min(pb.Xt, signs[j] * mu, pb.alpha, L[j], U[j], normals[j],
-                                nr[j])
+        bounds[j], v = _exact_min(pb.Xt, signs[j] * mu, pb.alpha, L[j], U[j], normals[j],
+                                  nr[j], _RIG)
         if verts is not None:
             verts[j] = v
     bound = certified_dual_value(mu, pb.y, pb.c_free, pb.c_lo, pb.c_hi, pb.c_fixed, bounds)
@@ -1122,13 +1169,16 @@ def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: f
         added = False
         for j in range(h):
             coef = signs[j] * mu
-            pj, vj = unit_min_local(Xt, coef, pb.alpha, L[j], U[j], normals[j], nr[j],
-                                    cur[j], -1 if exact else sweeps)
+            if exact:
+                pj, vj = _exact_min(Xt, coef, pb.alpha, L[j], U[j], normals[j], nr[j], _FAST)
+            else:
+                pj, vj = unit_min_local(Xt, coef, pb.alpha, L[j], U[j], normals[j], nr[j],
+                                        cur[j], sweeps)
             if q == 3 and not exact and pj >= pis[j] - 1e-12:  # nothing found: walk again
                 # from the unit's latest rows, or (``restarts < 0``) sweep every loop
                 if restarts < 0:
-                    pj, vj = unit_min_local(Xt, coef, pb.alpha, L[j], U[j], normals[j],
-                                            nr[j], cur[j], -1)
+                    pj, vj = _exact_min(Xt, coef, pb.alpha, L[j], U[j], normals[j], nr[j],
+                                        _FAST)
                 else:
                     mine = [v for u, v in zip(row_unit[::-1], row_v[::-1], strict=True)
                             if u == j][:restarts]
