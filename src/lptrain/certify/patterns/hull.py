@@ -507,17 +507,54 @@ def _loop_sweep(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout):  # type: 
 
 
 @njit(nogil=True)
+def _axes(na):  # type: ignore[no-untyped-def]
+    """The loop coordinates of plane ``na``: its largest component ``m`` (solved for) and
+    the two others ``(ii, jj)``, in cyclic order."""
+    m = 0
+    for i in range(3):
+        if abs(na[i]) > abs(na[m]):
+            m = i
+    return m, (m + 1) % 3, (m + 2) % 3
+
+
+@njit(nogil=True)
+def _cut_events(a, P, npos, ii, jj, w, Xu, cu, A, errG, cuts, ncut, rigorous, vout, R, E,
+                dlt, keys, kind, ref, cand):  # type: ignore[no-untyped-def]
+    """The crossings of plane a's loop with the planes that are not kinks (``P[npos:]``,
+    the cuts) as candidate events from index 0; those too ill-conditioned to place are
+    evaluated directly (``rigorous``). Returns ``(events, every one placed, best)``."""
+    na = P[a]
+    r = np.empty(3)
+    ne = 0
+    placed = True
+    best = np.inf
+    for b in range(npos, P.shape[0]):
+        if b == a:
+            continue
+        same = True
+        opp = True
+        for i in range(3):
+            same = same and P[b, i] == na[i]
+            opp = opp and P[b, i] == -na[i]
+        if same or opp:
+            continue
+        e, d, ill = _crossing(na, P[b], ii, jj, r)
+        if ill or d > _ILL:
+            placed = False
+            if rigorous > 0.0:  # evaluate these vertices directly (rare)
+                best = min(best, _ray_pair(r, e, w, Xu, cu, A, errG, cuts, ncut, vout))
+            continue
+        ne = _push_pair(r, e, d, ii, jj, 0, -1, True, R, E, dlt, keys, kind, ref, cand, ne)
+    return ne, placed, best
+
+
+@njit(nogil=True)
 def _loop_sweep_at(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout, narrow
                    ):  # type: ignore[no-untyped-def]
     """:func:`_loop_sweep` with (``narrow``) or without the narrowing of the kinks;
     ``(done, best)``, not done when narrowed and the arc's sweep needs the whole loop."""
     na = P[a]
-    m = 0
-    for i in range(3):
-        if abs(na[i]) > abs(na[m]):
-            m = i
-    ii = (m + 1) % 3
-    jj = (m + 2) % 3
+    m, ii, jj = _axes(na)
     nP = P.shape[0]
     nU = Xu.shape[0]
     npos = 0
@@ -533,25 +570,9 @@ def _loop_sweep_at(a, P, Xu, cu, w, A, errG, cuts, ncut, rigorous, vout, narrow
     E = np.empty(nmax)
     dlt = np.empty(nmax)
     r = np.empty(3)
-    ne = 0
-    best = np.inf
-    for b in range(npos, nP):  # the planes that are not kinks: candidates only
-        if b == a:
-            continue
-        same = True
-        opp = True
-        for i in range(3):
-            same = same and P[b, i] == na[i]
-            opp = opp and P[b, i] == -na[i]
-        if same or opp:
-            continue
-        e, d, ill = _crossing(na, P[b], ii, jj, r)
-        if ill or d > _ILL:
-            narrow = False  # a cut's vertex not placed: the region's arc is not known
-            if rigorous > 0.0:  # evaluate these vertices directly (rare)
-                best = min(best, _ray_pair(r, e, w, Xu, cu, A, errG, cuts, ncut, vout))
-            continue
-        ne = _push_pair(r, e, d, ii, jj, 0, -1, True, R, E, dlt, keys, kind, ref, cand, ne)
+    ne, placed, best = _cut_events(a, P, npos, ii, jj, w, Xu, cu, A, errG, cuts, ncut,
+                                   rigorous, vout, R, E, dlt, keys, kind, ref, cand)
+    narrow = narrow and placed  # a cut's vertex not placed: the region's arc is not known
     dmax = 0.0
     charge = 0.0  # per unit of ||r||_2, for kinks that are not swept
     gsum = 0.0  # Σ |c_k| ||g_k|| over swept kinks

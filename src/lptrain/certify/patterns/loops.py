@@ -34,9 +34,11 @@ from lptrain.certify.patterns.hull import (
     _ILL,
     _U,
     _argsort_keys,
+    _axes,
     _corners_min,
     _cross_err,
     _crossing,
+    _cut_events,
     _edges_min,
     _err_G,
     _key,
@@ -44,7 +46,6 @@ from lptrain.certify.patterns.hull import (
     _loop_sweep,
     _narrow_keys,
     _planes,
-    _push_pair,
     _ray_pair,
     _split,
     _sweep,
@@ -86,14 +87,9 @@ def build_loops(Xt):  # type: ignore[no-untyped-def]
     for a in range(D):
         xoff[a] = nx
         na = Xt[a]
-        m = 0
-        for i in range(3):
-            if abs(na[i]) > abs(na[m]):
-                m = i
+        m, ii, jj = _axes(na)
         if na[m] == 0.0:  # x̃_a = 0: never unstable, no loop
             continue
-        ii = (m + 1) % 3
-        jj = (m + 2) % 3
         na2 = np.sqrt(na[0] * na[0] + na[1] * na[1] + na[2] * na[2]) * (1.0 - 4.0 * _U)
         ne = 0
         dm = 0.0
@@ -186,34 +182,13 @@ def _cached_loop(a, da, P, npos, Xu, cu, kmap, kidx, stamp, w, A, errG, cuts, nc
     """:func:`hull._loop_sweep` of plane ``a`` (the kink of data point ``da``) from the
     stored loop; ``(done, best)``, not done when the start is too near a kink."""
     na = P[a]
-    m = 0
-    for i in range(3):
-        if abs(na[i]) > abs(na[m]):
-            m = i
-    ii = (m + 1) % 3
-    jj = (m + 2) % 3
-    nP = P.shape[0]
+    m, ii, jj = _axes(na)
     nU = Xu.shape[0]
     r = np.empty(3)
-    best = np.inf
-    ne = 0  # the cuts' crossings: candidates only, computed here (as the uncached sweep)
-    narrow = ncut > 0
-    for b in range(npos, nP):
-        same = True
-        opp = True
-        for i in range(3):
-            same = same and P[b, i] == na[i]
-            opp = opp and P[b, i] == -na[i]
-        if same or opp:
-            continue
-        e, d, ill = _crossing(na, P[b], ii, jj, r)
-        if ill or d > _ILL:
-            narrow = False
-            if rigorous > 0.0:
-                best = min(best, _ray_pair(r, e, w, Xu, cu, A, errG, cuts, ncut, vout))
-            continue
-        ne = _push_pair(r, e, d, ii, jj, 0, -1, True, Rc, Ec, dc, kc, kindc, refc, candc,
-                        ne)
+    # the cuts' crossings: candidates only, computed here (as the uncached sweep)
+    ne, placed, best = _cut_events(a, P, npos, ii, jj, w, Xu, cu, A, errG, cuts, ncut,
+                                   rigorous, vout, Rc, Ec, dc, kc, kindc, refc, candc)
+    narrow = ncut > 0 and placed
     charge = 0.0
     for t_ in range(xoff[da], xoff[da + 1]):  # the points not placed on this loop
         b = xb[t_]
