@@ -81,7 +81,8 @@ _HULL_SWEEP = "tests/certify/test_patterns_hull.py -k \"sweep_is_the or is_the_a
 _HULL_NODE = "tests/certify/test_patterns_hull.py -k hull_lp_from_below"
 _HULL_LAZY = "tests/certify/test_patterns_hull.py -k \"lazy or certify_node\""
 _HULL_ARC = "tests/certify/test_patterns_hull.py -k \"narrow or arrangement_minimum\""
-_LOOPS = "tests/certify/test_patterns_hull.py -k \"narrow or near\""
+_LOOPS = "tests/certify/test_patterns_hull.py -k \"narrow or near or between\""
+_CONVERGE = "tests/certify/test_patterns_hull.py -k converges_to_the_hull_lp"
 
 
 def _numba(*cases: str) -> str:
@@ -513,6 +514,15 @@ MUTATIONS: tuple[Mutation, ...] = (
              "    kA = ck[order[first]] - 2.0 * _ARC\n",
              "    kA = ck[order[first]] + 0.3 * span\n", _HULL_ARC,
              "unit hull sweep: the narrowed arc starts inside the region's part of the loop"),
+    Mutation("hull-converged-mu", f"{_PAT}/hull.py",
+             "        if val > best_val or (sure and not added):",
+             "        if val > best_val:", _CONVERGE,
+             "hull-only node: the master's optimal μ (nothing to add, exact values) not "
+             "taken over an earlier μ whose walk estimate was higher"),
+    Mutation("hull-converged-check", f"{_PAT}/hull.py",
+             "not checked and not enough and close\n",
+             "not checked and not enough and close and False\n", _CONVERGE,
+             "hull-only node: a convergence the walks' estimates claimed taken as it is"),
     Mutation("loops-start-side", f"{_PAT}/loops.py",
              "        if t > 0.0:\n            active[k] = True",
              "        if t < 0.0:\n            active[k] = True", _LOOPS,
@@ -527,10 +537,15 @@ MUTATIONS: tuple[Mutation, ...] = (
              "                            kd = 0 if on == 0 else 3 - on",
              "                            kd = on", _LOOPS,
              "loop table: both crossings of a kink switch it on"),
-    Mutation("loops-stamp", f"{_PAT}/loops.py",
-             "        if xm[t_] == 2:\n            continue\n",
-             "        if xm[t_] == 2:\n            continue\n        stamp[b] = -2\n", _LOOPS,
-             "loop table: the points not placed still enter the starting sum"),
+    # Not on the list: letting the points a loop cannot place (near-parallel to its plane,
+    # modes 0 and 1 of build_loops) into the starting sum. It is an equivalent mutant: such a
+    # point's |x̃_b · v| on the loop is at most its charge ``xrn`` per unit of coefficient,
+    # so with a negative coefficient either choice is covered by the charge, and with a
+    # positive one the sum with it (cu x̃_b · v) or without it (0) is never above
+    # cu relu(x̃_b · v); and where |x̃_b · u| at the start is below the tie test the loop
+    # falls back to the uncached sweep, which gives the same value (the fast sweep's value
+    # moves by no more than the charge either way). The stamp spares those fallbacks
+    # (speed), not soundness; as the entry ``loops-stamp`` it survived the selection.
     Mutation("hull-arc-start", f"{_PAT}/hull.py", "    kmid = ck[order[first]] - _ARC\n",
              "    kmid = ck[order[first]] + 0.5 * span\n", _HULL_ARC,
              "unit hull sweep: the arc swept from its middle (its first half never seen)"),
