@@ -1,18 +1,21 @@
 """The unit-hull master LP (Kelley's cutting planes in HiGHS) with and without simplex
-scaling, on the exact sequences of rows a pattern search produced.
+scaling, and with other HiGHS simplex options, on the exact sequences of rows a pattern
+search produced.
 
 A pattern search (hull-only, ``certify_erm(..., method="patterns")`` as the benchmark of
 hidden units runs it) on the 2-D data of ``bench_hidden_units.py`` runs for ``--seconds``;
 every master LP it builds is recorded (its columns, each batch of rows, each solve). Each
 recorded LP is then replayed, one after the other on one thread, once with HiGHS's
 default scaling and once with ``simplex_scale_strategy = 0``
-(``CuttingPlaneLP(scale=False)``, what the search uses). The table gives the median over
-``--repeats`` replays of the total solve time, the simplex iterations and the largest
-relative difference of an objective value from the recorded one (the search never claims
-the master's value: it only steers Kelley's method; the certificates are computed apart).
+(``CuttingPlaneLP(scale=False)``, what the search uses), and (``--options``) with the
+search's settings plus one more HiGHS option per variant (``OPTIONS``). The table gives
+the median over ``--repeats`` replays of the total solve time, the simplex iterations and
+the largest relative difference of an objective value from the recorded one (the search
+never claims the master's value: it only steers Kelley's method; the certificates are
+computed apart).
 
 Usage: python benchmarks/bench_master_lp.py [--h 3] [--D 1000] [--seconds 60]
-       [--repeats 3]
+       [--repeats 3] [--options]
 """
 
 from __future__ import annotations
@@ -33,6 +36,17 @@ from bench_hidden_units import make_data, network  # noqa: E402
 from lptrain.certify.continuous import _PatternRun  # noqa: E402
 from lptrain.nn.losses import get_loss  # noqa: E402
 from lptrain.solver import highs  # noqa: E402
+
+#: HiGHS options tried on top of the search's settings (``--options``)
+OPTIONS: dict[str, dict[str, Any]] = {
+    "dual edge weights: Dantzig": {"simplex_dual_edge_weight_strategy": 0},
+    "dual edge weights: devex": {"simplex_dual_edge_weight_strategy": 1},
+    "dual edge weights: steepest edge": {"simplex_dual_edge_weight_strategy": 2},
+    "primal simplex": {"simplex_strategy": 4},
+    "price strategy 0": {"simplex_price_strategy": 0},
+    "price strategy 3": {"simplex_price_strategy": 3},
+    "update limit 5000": {"simplex_update_limit": 5000},
+}
 
 
 def record(h: int, D: int, seconds: float) -> list[dict[str, Any]]:
@@ -73,13 +87,17 @@ def record(h: int, D: int, seconds: float) -> list[dict[str, Any]]:
     return logs
 
 
-def replay(logs: list[dict[str, Any]], scale: bool) -> dict[str, float]:
-    """Every recorded LP solved again: total solve seconds, iterations, largest relative
-    difference of an objective from the recorded one."""
+def replay(logs: list[dict[str, Any]], scale: bool,
+           options: dict[str, Any] | None = None) -> dict[str, float]:
+    """Every recorded LP solved again (with the extra HiGHS ``options``): total solve
+    seconds, iterations, largest relative difference of an objective from the recorded
+    one."""
     seconds, iters, dev, solves = 0.0, 0, 0.0, 0
     for log in logs:
         kw = {k: v for k, v in log["kw"].items() if k != "scale"}
         lp = highs.CuttingPlaneLP(*log["args"], **kw, scale=scale)
+        for name, value in (options or {}).items():
+            highs._set_option(lp._h, name, value)
         for op in log["ops"]:
             if op[0] == "add":
                 lp.add_rows(op[1], op[2], op[3])
@@ -100,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--D", type=int, default=1000, help="data points")
     ap.add_argument("--seconds", type=float, default=60.0, help="search time recorded")
     ap.add_argument("--repeats", type=int, default=3, help="replays of each variant")
+    ap.add_argument("--options", action="store_true",
+                    help="also the search's settings plus each HiGHS option of OPTIONS")
     args = ap.parse_args(argv)
     header("unit-hull master LP: HiGHS scaling on and off on recorded row sequences")
     logs = record(args.h, args.D, args.seconds)
@@ -109,29 +129,34 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"# recorded {len(logs)} master LPs of 2-{args.h}-1, D = {args.D}, "
           f"{args.seconds:g} s of search")
+    variants: dict[str, tuple[bool, dict[str, Any]]] = {
+        "scaling on (HiGHS default)": (True, {}), "scaling off (the search's)": (False, {})}
+    if args.options:
+        variants.update({f"off + {k}": (False, v) for k, v in OPTIONS.items()})
     rows: list[dict[str, Any]] = []
-    times: dict[bool, list[float]] = {True: [], False: []}
-    runs: dict[bool, list[dict[str, float]]] = {True: [], False: []}
+    times: dict[str, list[float]] = {k: [] for k in variants}
+    runs: dict[str, list[dict[str, float]]] = {k: [] for k in variants}
     for _ in range(max(1, args.repeats)):
-        for scale in (True, False):  # alternated: the machine's noise falls on both
-            r = replay(logs, scale)
-            runs[scale].append(r)
-            times[scale].append(r["seconds"])
-    for scale in (True, False):
-        med = statistics.median(times[scale])
-        last = runs[scale][-1]
-        rows.append({"scaling": "on (HiGHS default)" if scale else "off (the search's)",
-                     "solves": last["solves"], "solve s (median)": med,
+        for name, (scale, opts) in variants.items():  # alternated: noise falls on all
+            r = replay(logs, scale, opts)
+            runs[name].append(r)
+            times[name].append(r["seconds"])
+    on = statistics.median(times["scaling on (HiGHS default)"])
+    off = statistics.median(times["scaling off (the search's)"])
+    for name in variants:
+        med = statistics.median(times[name])
+        last = runs[name][-1]
+        rows.append({"variant": name, "solves": last["solves"], "solve s (median)": med,
                      "ms per solve": 1e3 * med / max(1, last["solves"]),
                      "iterations": last["iterations"], "max rel diff": last["max rel diff"],
-                     "ratio to on": med / statistics.median(times[True])})
+                     "ratio to on": med / on, "ratio to off": med / off})
     print_table(rows)
 
     def draw(fig: Any) -> None:
         ax = fig.add_subplot(1, 1, 1)
-        for k, scale in enumerate((True, False)):
-            ax.scatter([k] * len(times[scale]), times[scale], color="C0")
-        ax.set_xticks([0, 1], ["scaling on", "scaling off"])
+        for k, name in enumerate(variants):
+            ax.scatter([k] * len(times[name]), times[name], color="C0")
+        ax.set_xticks(range(len(variants)), list(variants), rotation=60, ha="right")
         ax.set_ylabel("total solve time of the replay (s)")
         ax.set_title(f"unit-hull master LPs of 2-{args.h}-1, D = {args.D}")
 
