@@ -75,7 +75,7 @@ def record(h: int, D: int, seconds: float) -> list[dict[str, Any]]:
             return x, value
 
     X, Y = make_data(2, D, 0)
-    highs.CuttingPlaneLP = Recorder  # hull_node imports it at each call
+    highs.CuttingPlaneLP = Recorder  # type: ignore[misc]  # hull_node imports it per call
     try:
         run = _PatternRun(network(2, (h,), 0.0), get_loss("abs"), X, Y, None, 0.01, None,
                           None, 10**6)
@@ -83,7 +83,7 @@ def record(h: int, D: int, seconds: float) -> list[dict[str, Any]]:
         while time.perf_counter() - start < seconds and not run.engine.done:
             run.step()
     finally:
-        highs.CuttingPlaneLP = base
+        highs.CuttingPlaneLP = base  # type: ignore[misc]
     return logs
 
 
