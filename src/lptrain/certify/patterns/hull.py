@@ -1190,10 +1190,12 @@ def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: f
                 else pb.c_fixed * mu.sum())
         added = False
         sure = True  # every p_j of this round an exact minimum (val is L(μ))
+        proven = np.empty(h)  # exact rounds: every p_j a proven lower bound (_RIG)
         for j in range(h):
             coef = signs[j] * mu
-            if exact:
-                pj, vj = _exact_min(Xt, coef, pb.alpha, L[j], U[j], normals[j], nr[j], _FAST)
+            if exact:  # priced rigorously (5% dearer): the round is its μ's certificate
+                pj, vj = _exact_min(Xt, coef, pb.alpha, L[j], U[j], normals[j], nr[j], _RIG)
+                proven[j] = pj
             else:
                 pj, vj = unit_min_local(Xt, coef, pb.alpha, L[j], U[j], normals[j], nr[j],
                                         cur[j], sweeps)
@@ -1220,10 +1222,15 @@ def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: f
             if pj < pis[j] - 1e-12:
                 add(j, vj[None, :])
                 added = True
+        if exact:  # any μ of the box: a certified bound of the node
+            got = certified_dual_value(mu, y, pb.c_free, pb.c_lo, pb.c_hi, pb.c_fixed,
+                                       proven)
+            certified = max(certified, got if got == got else -np.inf)
         if val > best_val or (sure and not added):
             # (nothing to add, every p_j exact: μ is the master's optimum, L(μ) = its
-            # value, whatever a walk's estimate at an earlier μ said)
-            best_val, best_mu, fresh = val, mu.copy(), False
+            # value, whatever a walk's estimate at an earlier μ said); priced exactly,
+            # ``certified`` already holds its certificate
+            best_val, best_mu, fresh = val, mu.copy(), exact
         enough = best_val >= thr + 1e-9 * max(1.0, abs(thr))
         if enough and not exact and not tried and q == 3 and (it < rounds or full):
             # a walk's value only estimates p_j from above, so best_val may overstate
@@ -1265,6 +1272,8 @@ def hull_node(pb, signs: np.ndarray, normals: np.ndarray, nr: np.ndarray, thr: f
     if best_mu is None or (best_val < thr and not full):
         return HullResult(certified, cur, it)
     if not full:
+        if fresh:  # the best μ was priced rigorously: certified already
+            return HullResult(certified, cur, it)
         # twins (same sign, same cuts: the same p_j) are certified once
         bound = _certify(pb, signs, best_mu, L, U, normals, nr, _twins(signs, normals, nr))
         return HullResult(max(bound, certified), cur, it)
