@@ -109,7 +109,7 @@ class PatternProblem:
     #: when bounded; it keeps its parent's bound, waits in the queue at its master's
     #: value, and is certified only if it reaches the threshold before it is split (to
     #: drop it) or to raise the reported lower bound (``hull_lift``); 0 turns it off
-    #: (``from_signform`` sets 0.5 for two inputs and three or more units)
+    #: (``from_signform`` sets 2 for two inputs and three or more units)
     hull_lazy: float = 0.0
     #: after each batch, certify up to this many waiting nodes with the least bounds, when
     #: they hold the lower bound down (the reported bound then keeps up with the search)
@@ -128,7 +128,7 @@ class PatternProblem:
                    np.ascontiguousarray(Y[:, 0], dtype=np.float64), LOSS_CODES[loss],
                    sf.alpha, sf.h, sf.c_index >= 0, -1.0, 1.0, sf.c_fixed, sf.lam,
                    hull_3d=three, hull_stab=0.5 if three else 0.0,
-                   hull_lazy=0.5 if three else 0.0)
+                   hull_lazy=2.0 if three else 0.0)
 
     @property
     def q(self) -> int:
