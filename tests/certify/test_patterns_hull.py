@@ -524,8 +524,9 @@ def _sine(rng, n, D):
 
 def _hull_search(Xt, y, h, **kw):
     """The hull-only search's problem; two inputs take the 3-D hull with in-out rounds
-    (as ``from_signform`` sets them)."""
+    and 10 Kelley rounds a node (as ``from_signform`` sets them)."""
     two = Xt.shape[1] == 3
+    kw = {"hull_rounds": 10 if two else 30, **kw}
     return _problem(Xt, y, h, hull_3d=two, hull_stab=0.5 if two else 0.0, **kw)
 
 
@@ -798,3 +799,21 @@ def test_problem_fields_round_trip():
     pb = _problem(np.ones((2, 2)), np.zeros(2), 1)
     assert dataclasses.replace(pb, hull_rounds=0).hull_rounds == 0
     assert pb.hull_rounds > 0 and not pb.hull_3d
+
+
+@pytest.mark.parametrize("n,h,three", [(1, 3, False), (2, 2, False), (2, 3, True),
+                                       (2, 4, True)])
+def test_from_signform_sets_the_hull_only_search_where_docs_say(n, h, three):
+    """``from_signform`` turns the hull-only search on (3-D hull, in-out share 0.5, lazy
+    share 2, at most 10 Kelley rounds a node) exactly for two inputs and three or more
+    units; elsewhere the fields keep their defaults (30 rounds, no in-out, no lazy)."""
+    from lptrain.certify.patterns import sign_form
+    from lptrain.nn import dense, get_loss
+
+    rng = _seed("defaults", n, h)
+    X = rng.uniform(-1, 1, (12, n))
+    Y = rng.uniform(-0.5, 0.5, (12, 1))
+    pb = PatternProblem.from_signform(sign_form(dense([n, h, 1]), get_loss("abs"), None),
+                                      "abs", X, Y)
+    got = (pb.hull_3d, pb.hull_stab, pb.hull_lazy, pb.hull_rounds)
+    assert got == ((True, 0.5, 2.0, 10) if three else (False, 0.0, 0.0, 30))

@@ -83,7 +83,8 @@ class PatternProblem:
     #: envelope-facet passes per node after the chord pass (relaxation.node_bound)
     refine: int = 1
     #: Kelley rounds of the unit-hull bound (hull.py) on nodes the relaxation does not
-    #: prune; 0 turns it off (it applies to the absolute loss without weight decay)
+    #: prune; 0 turns it off (it applies to the absolute loss without weight decay;
+    #: ``from_signform`` sets 10 for the hull-only search of two inputs)
     hull_rounds: int = 30
     #: the unit-hull bound for two inputs too (q = 3; ``from_signform`` turns it on for
     #: three or more units, it was measured slower on 2-2-1, see docs/patterns.md); one
@@ -122,13 +123,15 @@ class PatternProblem:
         Xt = np.column_stack([X, np.ones(D)]) if sf.bias else np.array(X, dtype=np.float64)
         # two inputs and three or more units: the hull-only search with in-out rounds
         # (2-3-1 to gap 0.01 in 523 s, where the relaxation was at 0.013 after 600 s);
-        # two units keep the relaxation (22 s against 34 s; docs/patterns.md)
+        # two units keep the relaxation (22 s against 34 s; docs/patterns.md). Its
+        # nodes stop after 10 Kelley rounds, not 30: more nodes, each far cheaper
+        # (2-3-1 at D = 1000: 42 s against 58 s; docs/patterns.md, step 3b)
         three = Xt.shape[1] == 3 and sf.h >= 3
         return cls(np.ascontiguousarray(Xt, dtype=np.float64),
                    np.ascontiguousarray(Y[:, 0], dtype=np.float64), LOSS_CODES[loss],
                    sf.alpha, sf.h, sf.c_index >= 0, -1.0, 1.0, sf.c_fixed, sf.lam,
-                   hull_3d=three, hull_stab=0.5 if three else 0.0,
-                   hull_lazy=2.0 if three else 0.0)
+                   hull_rounds=10 if three else 30, hull_3d=three,
+                   hull_stab=0.5 if three else 0.0, hull_lazy=2.0 if three else 0.0)
 
     @property
     def q(self) -> int:
