@@ -45,8 +45,10 @@ from __future__ import annotations
 import heapq
 import itertools
 import os
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -58,6 +60,12 @@ from lptrain.certify.patterns.relaxation import EXACT, INFEASIBLE, PRUNED, bound
 from lptrain.certify.patterns.signform import LOSS_CODES, SignForm
 
 __all__ = ["PatternProblem", "PatternSearch"]
+
+#: the hull-only search's settings, which ``PatternProblem.from_signform`` sets for two
+#: inputs and three or more units (every other problem keeps the fields' defaults):
+#: the 3-D hull, in-out share 0.5, lazy share 2, at most 10 Kelley rounds a node
+HULL_ONLY_3D: Mapping[str, Any] = MappingProxyType(
+    {"hull_3d": True, "hull_stab": 0.5, "hull_lazy": 2.0, "hull_rounds": 10})
 
 #: the lazy nodes' stored multipliers take at most this much memory (then nodes are
 #: certified when bounded, as without ``hull_lazy``)
@@ -84,7 +92,7 @@ class PatternProblem:
     refine: int = 1
     #: Kelley rounds of the unit-hull bound (hull.py) on nodes the relaxation does not
     #: prune; 0 turns it off (it applies to the absolute loss without weight decay;
-    #: ``from_signform`` sets 10 for the hull-only search of two inputs)
+    #: ``from_signform`` sets 10 for the hull-only search of two inputs, HULL_ONLY_3D)
     hull_rounds: int = 30
     #: the unit-hull bound for two inputs too (q = 3; ``from_signform`` turns it on for
     #: three or more units, it was measured slower on 2-2-1, see docs/patterns.md); one
@@ -130,8 +138,7 @@ class PatternProblem:
         return cls(np.ascontiguousarray(Xt, dtype=np.float64),
                    np.ascontiguousarray(Y[:, 0], dtype=np.float64), LOSS_CODES[loss],
                    sf.alpha, sf.h, sf.c_index >= 0, -1.0, 1.0, sf.c_fixed, sf.lam,
-                   hull_rounds=10 if three else 30, hull_3d=three,
-                   hull_stab=0.5 if three else 0.0, hull_lazy=2.0 if three else 0.0)
+                   **(HULL_ONLY_3D if three else {}))
 
     @property
     def q(self) -> int:
